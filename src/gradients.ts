@@ -1,0 +1,70 @@
+/**
+ * Gradients of our three kernels, registered once by kernel name and built from our ops, so they
+ * work on every backend that has the kernels, and are themselves differentiable (double
+ * backward): each kernel's gradient uses only the other two kernels plus slice/sum.
+ */
+import {GradConfig, registerGradient, slice, sum, Tensor} from '@tensorflow/tfjs-core';
+import {conv3d} from './conv3d.js';
+import {convTranspose3d} from './conv_transpose3d.js';
+import {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
+import {ConvTranspose3DAttrs} from './geometry.js';
+import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad} from './kernel_names.js';
+
+/** conv3d's output can exceed the small side when outputPadding ≥ stride: crop it. */
+function cropTo(t: Tensor, shape: number[]): Tensor {
+  return t.shape.every((s, i) => s === shape[i]) ? t : slice(t, [0, 0, 0, 0, 0], shape);
+}
+
+function convOpts(a: ConvTranspose3DAttrs) {
+  return {stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups};
+}
+
+const biasGrad = (dy: Tensor) => sum(dy, [0, 2, 3, 4]);
+
+export const convTranspose3dGradConfig: GradConfig = {
+  kernelName: ConvTranspose3D,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, weight] = saved;
+    const a = attrs as unknown as ConvTranspose3DAttrs;
+    const $dy = dy as Tensor;
+    return {
+      x: () => cropTo(conv3d($dy, weight, null, convOpts(a)), x.shape),
+      weight: () => convTranspose3dWeightGrad(x, $dy, weight.shape.slice(2), a),
+      bias: () => biasGrad($dy),
+    };
+  },
+};
+
+export const conv3dGradConfig: GradConfig = {
+  kernelName: Conv3D,
+  inputsToSave: ['x', 'weight'],
+  gradFunc: (dy, saved, attrs) => {
+    const [x, weight] = saved;
+    const a = attrs as unknown as ConvTranspose3DAttrs;
+    const $dy = dy as Tensor;
+    return {
+      x: () => convTranspose3d($dy, weight, null, {...convOpts(a), outputSize: x.shape}),
+      weight: () => convTranspose3dWeightGrad($dy, x, weight.shape.slice(2), convOpts(a)),
+      bias: () => biasGrad($dy),
+    };
+  },
+};
+
+export const weightGradGradConfig: GradConfig = {
+  kernelName: ConvTranspose3DWeightGrad,
+  inputsToSave: ['x', 'dy'],
+  gradFunc: (ddw, saved, attrs) => {
+    const [x, dy] = saved;
+    const a = attrs as unknown as ConvTranspose3DAttrs;
+    const $ddw = ddw as Tensor;
+    return {
+      x: () => cropTo(conv3d(dy, $ddw, null, convOpts(a)), x.shape),
+      dy: () => convTranspose3d(x, $ddw, null, {...convOpts(a), outputPadding: a.outputPadding}),
+    };
+  },
+};
+
+for (const config of [convTranspose3dGradConfig, conv3dGradConfig, weightGradGradConfig]) {
+  registerGradient(config);
+}

@@ -1,0 +1,13 @@
+/**
+ * tfjs-convtranspose3d: PyTorch-exact ConvTranspose3d for TensorFlow.js.
+ * Importing this module registers our kernels (cpu, …) and gradients with tfjs-core.
+ */
+import './gradients.js';
+import '../kernels/cpu/register.js';
+
+export {conv3d} from './conv3d.js';
+export {convTranspose3d} from './conv_transpose3d.js';
+export {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
+export {conv3dInfo, convTranspose3dInfo, transposedSize} from './geometry.js';
+export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTranspose3DOptions, SpatialOption, Triple} from './geometry.js';
+export * from './kernel_names.js';

@@ -1,0 +1,33 @@
+/**
+ * Names, inputs and attrs of every kernel of ours (as tfjs' kernel_names.ts). The names carry a
+ * prefix so that they never collide with tfjs' own `Conv3D` / `Conv3DBackpropInputV2` kernels,
+ * whose semantics (NDHWC, no groups, SAME/VALID padding) differ.
+ *
+ * All three kernels work on 5-D NCDHW tensors and receive normalised attrs from the geometry
+ * module; they rebuild the full geometry record from their inputs' shapes with it.
+ */
+import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
+import type {ConvTranspose3DAttrs, Triple} from './geometry.js';
+
+/** y = convTranspose3d(x, weight) + bias. x: small side, y: big side. */
+export const ConvTranspose3D = 'PtConvTranspose3D';
+export type ConvTranspose3DInputs = {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
+export type ConvTranspose3DKernelAttrs = ConvTranspose3DAttrs&NamedAttrMap;
+
+/**
+ * y = conv3d(x, weight) + bias with PyTorch semantics; the adjoint of ConvTranspose3D (its input
+ * gradient). x: big side, y: small side.
+ */
+export const Conv3D = 'PtConv3D';
+export type Conv3DInputs = {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
+export type Conv3DKernelAttrs = ConvTranspose3DAttrs&NamedAttrMap;
+
+/**
+ * dWeight[ci, co, k] = Σ_n Σ_i x[n, ci, i] · dy[n, g·Cog + co, i·s − p + k·d]: the weight
+ * gradient of ConvTranspose3D given its input `x` (small side) and upstream gradient `dy` (big
+ * side). With the roles swapped it is also Conv3D's weight gradient.
+ */
+export const ConvTranspose3DWeightGrad = 'PtConvTranspose3DWeightGrad';
+export type ConvTranspose3DWeightGradInputs = {x: TensorInfo, dy: TensorInfo};
+export type ConvTranspose3DWeightGradAttrs =
+    ConvTranspose3DAttrs&{kernelSize: Triple}&NamedAttrMap;

@@ -1,0 +1,73 @@
+/** Shared test helpers: fixture tensors, closeness, leak checks, per-backend suites. */
+import * as tf from '@tensorflow/tfjs-core';
+
+export interface FixtureArray {shape: number[]; data: number[]}
+
+export function fromFixture(a: FixtureArray): tf.Tensor {
+  return tf.tensor(a.data, a.shape, 'float32');
+}
+
+/** max |a − b| / (atol + rtol·|b|) ≤ 1, with the worst element reported. */
+export function expectClose(
+    actual: ArrayLike<number>, expected: ArrayLike<number>, atol: number, rtol: number,
+    what = ''): void {
+  expect(actual.length).withContext(`${what} length`).toBe(expected.length);
+  let worst = 0, at = -1;
+  for (let i = 0; i < expected.length; i++) {
+    const r = Math.abs(actual[i] - expected[i]) / (atol + rtol * Math.abs(expected[i]));
+    if (!(r <= worst)) {
+      worst = r;
+      at = i;
+    }
+  }
+  expect(worst).withContext(`${what}: element ${at} is ${actual[at]}, expected ` +
+      `${expected[at]} (atol ${atol}, rtol ${rtol})`).toBeLessThanOrEqual(1);
+}
+
+export async function expectTensorClose(
+    actual: tf.Tensor, expected: FixtureArray, atol: number, rtol: number, what = '') {
+  expect(actual.shape).withContext(`${what} shape`).toEqual(expected.shape);
+  expectClose(await actual.data(), expected.data, atol, rtol, what);
+}
+
+/** Runs `fn` and checks it leaves no tensor behind, whether it returns or throws. */
+export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<void> {
+  const before = tf.memory().numTensors;
+  try {
+    await fn();
+  } finally {
+    expect(tf.memory().numTensors).withContext('tensors leaked').toBe(before);
+  }
+}
+
+/** Backends the parity suites run on; the browser setup widens it to ['cpu', 'webgl']. */
+export function testBackends(): string[] {
+  const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]};
+  return g.TFJS_CT3D_TEST_BACKENDS ?? ['cpu'];
+}
+
+/** Tolerances per backend (float16 textures get looser ones). */
+export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol: number} {
+  const g = globalThis as {TFJS_CT3D_TOLERANCE_SCALE?: number};
+  const scale = g.TFJS_CT3D_TOLERANCE_SCALE ?? 1;
+  const base = kind === 'forward' ? 2e-4 : kind === 'grad' ? 5e-4 : 1e-3;
+  return {atol: base * scale, rtol: base * scale};
+}
+
+/** `describe` once per test backend, with that backend active inside. */
+export function describeWithBackends(name: string, fn: (backend: string) => void) {
+  for (const backend of testBackends()) {
+    describe(`${name} [${backend}]`, () => {
+      let previous: string;
+      beforeAll(async () => {
+        previous = tf.getBackend();
+        await tf.setBackend(backend);
+        await tf.ready();
+      });
+      afterAll(async () => {
+        await tf.setBackend(previous);
+      });
+      fn(backend);
+    });
+  }
+}
