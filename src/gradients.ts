@@ -3,7 +3,7 @@
  * work on every backend that has the kernels, and are themselves differentiable (double
  * backward): each kernel's gradient uses only the other two kernels plus slice/sum.
  */
-import {GradConfig, registerGradient, slice, sum, Tensor} from '@tensorflow/tfjs-core';
+import {GradConfig, registerGradient, reshape, slice, sum, Tensor} from '@tensorflow/tfjs-core';
 import {conv3d} from './conv3d.js';
 import {convTranspose3d} from './conv_transpose3d.js';
 import {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
@@ -19,7 +19,14 @@ function convOpts(a: ConvTranspose3DAttrs) {
   return {stride: a.stride, padding: a.padding, dilation: a.dilation, groups: a.groups};
 }
 
-const biasGrad = (dy: Tensor) => sum(dy, [0, 2, 3, 4]);
+/**
+ * Σ over N, D, H, W. Summing the last axis of [N, C, D·H·W] first avoids the full transpose that
+ * tfjs' cpu backend performs to reduce inner axes.
+ */
+const biasGrad = (dy: Tensor) => {
+  const [n, c] = dy.shape as number[];
+  return sum(sum(reshape(dy, [n, c, -1]), 2), 0);
+};
 
 export const convTranspose3dGradConfig: GradConfig = {
   kernelName: ConvTranspose3D,

@@ -1,5 +1,5 @@
 // Node test setup: the cpu backend and our package (registers kernels and gradients).
-import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs';  // core + cpu + all of tfjs' own gradients (Reshape, Slice, …)
 import * as tf from '@tensorflow/tfjs-core';
 import '../src/index.js';
 

@@ -12,56 +12,96 @@
  */
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 
-/** Columns of `cols` are processed in chunks of whole small-side depth planes, at most this big. */
-const COLS_BUDGET = 1 << 21;
+/**
+ * Columns of `cols` are processed in chunks of whole small-side depth planes of at most this many
+ * elements, so that a chunk stays in L2 between the GEMM that writes it and the pass that reads it.
+ */
+const COLS_BUDGET = 1 << 17;
+
+let packA = new Float64Array(0);
+let packB = new Float64Array(0);
+
+/** Blocking: a KC-deep slice of MC rows of A (MC·KC float64 = 256 KiB) stays in L2. */
+const KC = 256, MC = 128;
 
 /**
  * C[m, n] += Σ_k A(m, k) · B(k, n), with A(m, k) = A[aOff + m·aSm + k·aSk], B(k, n) =
- * B[bOff + k·bSk + n·bSn] and C row-major with leading dimension ldc. 4×4 register blocks;
- * n-blocks outermost so a B panel stays in cache across all m-blocks.
+ * B[bOff + k·bSk + n·bSn] and C row-major with leading dimension ldc.
+ *
+ * Classic blocking: for each KC-deep slice and MC-row block, A is packed into 4-row panels and B
+ * into one 4-column panel at a time (float64, zero padded at ragged edges), so the 4×4
+ * register-blocked inner loop reads two small contiguous arrays that stay in cache.
  */
 export function gemm(
     M: number, N: number, K: number, A: Float32Array, aOff: number, aSm: number, aSk: number,
     B: Float32Array, bOff: number, bSk: number, bSn: number, C: Float32Array, cOff: number,
     ldc: number): void {
-  const M4 = M - (M % 4), N4 = N - (N % 4);
-  for (let n0 = 0; n0 < N4; n0 += 4) {
-    const pb0 = bOff + n0 * bSn;
-    for (let m0 = 0; m0 < M4; m0 += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-      let pa = aOff + m0 * aSm, pb = pb0;
-      for (let k = 0; k < K; k++) {
-        const a0 = A[pa], a1 = A[pa + aSm], a2 = A[pa + 2 * aSm], a3 = A[pa + 3 * aSm];
-        const b0 = B[pb], b1 = B[pb + bSn], b2 = B[pb + 2 * bSn], b3 = B[pb + 3 * bSn];
-        c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-        c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-        c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-        c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
-        pa += aSk;
-        pb += bSk;
+  if (M === 0 || N === 0 || K === 0) return;
+  if (packA.length < MC * KC) packA = new Float64Array(MC * KC);
+  if (packB.length < 4 * KC) packB = new Float64Array(4 * KC);
+  const Ap = packA, Bp = packB;
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kk = Math.min(KC, K - k0);
+    for (let mc = 0; mc < M; mc += MC) {
+      const mRows = Math.min(MC, M - mc);
+      // Ap[(i0·kk + k)·4 + i] = A(mc + i0 + i, k0 + k) for 4-row panels i0.
+      for (let i0 = 0; i0 < mRows; i0 += 4) {
+        for (let i = 0; i < 4; i++) {
+          const m = mc + i0 + i;
+          let q = i0 * kk + i;
+          if (m < M) {
+            for (let k = 0, p = aOff + m * aSm + k0 * aSk; k < kk; k++, p += aSk, q += 4) {
+              Ap[q] = A[p];
+            }
+          } else {
+            for (let k = 0; k < kk; k++, q += 4) Ap[q] = 0;
+          }
+        }
       }
-      let pc = cOff + m0 * ldc + n0;
-      C[pc] += c00; C[pc + 1] += c01; C[pc + 2] += c02; C[pc + 3] += c03;
-      pc += ldc;
-      C[pc] += c10; C[pc + 1] += c11; C[pc + 2] += c12; C[pc + 3] += c13;
-      pc += ldc;
-      C[pc] += c20; C[pc + 1] += c21; C[pc + 2] += c22; C[pc + 3] += c23;
-      pc += ldc;
-      C[pc] += c30; C[pc + 1] += c31; C[pc + 2] += c32; C[pc + 3] += c33;
+      for (let n0 = 0; n0 < N; n0 += 4) {
+        const nn = Math.min(4, N - n0);
+        for (let j = 0; j < 4; j++) {
+          let q = j;
+          if (j < nn) {
+            for (let k = 0, p = bOff + k0 * bSk + (n0 + j) * bSn; k < kk; k++, p += bSk, q += 4) {
+              Bp[q] = B[p];
+            }
+          } else {
+            for (let k = 0; k < kk; k++, q += 4) Bp[q] = 0;
+          }
+        }
+        for (let i0 = 0; i0 < mRows; i0 += 4) {
+          let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+          let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+          for (let q = 0, pa = i0 * kk; q < 4 * kk; q += 4, pa += 4) {
+            const a0 = Ap[pa], a1 = Ap[pa + 1], a2 = Ap[pa + 2], a3 = Ap[pa + 3];
+            const b0 = Bp[q], b1 = Bp[q + 1], b2 = Bp[q + 2], b3 = Bp[q + 3];
+            c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
+            c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
+            c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
+            c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+          }
+          const m0 = mc + i0;
+          const pc = cOff + m0 * ldc + n0;
+          if (nn === 4 && m0 + 4 <= M) {
+            let p = pc;
+            C[p] += c00; C[p + 1] += c01; C[p + 2] += c02; C[p + 3] += c03;
+            p += ldc;
+            C[p] += c10; C[p + 1] += c11; C[p + 2] += c12; C[p + 3] += c13;
+            p += ldc;
+            C[p] += c20; C[p + 1] += c21; C[p + 2] += c22; C[p + 3] += c23;
+            p += ldc;
+            C[p] += c30; C[p + 1] += c31; C[p + 2] += c32; C[p + 3] += c33;
+          } else {
+            const block = [c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23,
+                           c30, c31, c32, c33];
+            for (let i = 0; i < 4 && m0 + i < M; i++) {
+              for (let j = 0; j < nn; j++) C[pc + i * ldc + j] += block[4 * i + j];
+            }
+          }
+        }
+      }
     }
-  }
-  // Ragged edges: the rows below M4 for all columns, and the columns right of N4 for M4 rows.
-  const edge = (m: number, n: number) => {
-    let acc = 0, pa = aOff + m * aSm, pb = bOff + n * bSn;
-    for (let k = 0; k < K; k++, pa += aSk, pb += bSk) acc += A[pa] * B[pb];
-    C[cOff + m * ldc + n] += acc;
-  };
-  for (let m = M4; m < M; m++) {
-    for (let n = 0; n < N; n++) edge(m, n);
-  }
-  for (let m = 0; m < M4; m++) {
-    for (let n = N4; n < N; n++) edge(m, n);
   }
 }
 
@@ -92,25 +132,26 @@ function depthChunk(info: ConvTranspose3DInfo, rows: number): number {
 }
 
 /**
- * Walks every (row m = (c, kd, kh, kw), small position in depth chunk [d0, d1)) pair whose big
- * position is inside the big tensor, calling `visit(colIndex, bigIndex, n)` for the innermost run
- * of `n` positions along W (stride s_w in the big tensor, 1 in cols). `bigBase(c)` gives the
- * offset of big channel c.
+ * Moves data between `cols` (rows = (c, kd, kh, kw) for `channels` big channels, columns = small
+ * positions of depth chunk [d0, d1)) and the big tensor at `bigOff`: `scatter` adds cols into big
+ * (col2vol, the forward), otherwise copies big into cols (vol2col; cols must be zeroed first).
+ * Only in-range pairs are visited; the innermost run is contiguous in cols, stride s_w in big.
  */
-function forEachTapRun(
+function transferRuns(
     info: ConvTranspose3DInfo, tables: Array<Array<[number, number]>>, channels: number,
-    d0: number, d1: number, bigBase: (c: number) => number,
-    visit: (col: number, big: number, n: number) => void) {
+    d0: number, d1: number, big: Float32Array, bigOff: number, cols: Float32Array,
+    scatter: boolean) {
   const [kD, kH, kW] = info.kernelSize;
   const [, H, W] = info.inSize;
-  const [, oH, oW] = info.outSize;
+  const [oD, oH, oW] = info.outSize;
   const [sd, sh, sw] = info.stride;
   const [pd, ph, pw] = info.padding;
   const [dd, dh, dw] = info.dilation;
   const chunkLen = (d1 - d0) * H * W;
+  const oL = oD * oH * oW;
   let m = 0;
   for (let c = 0; c < channels; c++) {
-    const base = bigBase(c);
+    const base = bigOff + c * oL;
     for (let kd = 0; kd < kD; kd++) {
       const [dlo, dhi] = tables[0][kd];
       const a = Math.max(dlo, d0), b = Math.min(dhi, d1);
@@ -118,14 +159,20 @@ function forEachTapRun(
         const [hlo, hhi] = tables[1][kh];
         for (let kw = 0; kw < kW; kw++, m++) {
           const [wlo, whi] = tables[2][kw];
-          if (whi <= wlo) continue;
+          const n = whi - wlo;
+          if (n <= 0) continue;
           const colRow = m * chunkLen;
           for (let id = a; id < b; id++) {
             const od = id * sd - pd + kd * dd;
             for (let ih = hlo; ih < hhi; ih++) {
               const oh = ih * sh - ph + kh * dh;
-              visit(colRow + ((id - d0) * H + ih) * W + wlo,
-                    base + (od * oH + oh) * oW + wlo * sw - pw + kw * dw, whi - wlo);
+              let col = colRow + ((id - d0) * H + ih) * W + wlo;
+              let o = base + (od * oH + oh) * oW + wlo * sw - pw + kw * dw;
+              if (scatter) {
+                for (let i = 0; i < n; i++, o += sw) big[o] += cols[col++];
+              } else {
+                for (let i = 0; i < n; i++, o += sw) cols[col++] = big[o];
+              }
             }
           }
         }
@@ -154,7 +201,6 @@ export function convTranspose3dForward(
   const plane = info.inSize[1] * info.inSize[2];
   const dChunk = depthChunk(info, M);
   const cols = new Float32Array(M * dChunk * plane);
-  const sw = info.stride[2];
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xOff = (n * info.inChannels + g * Cig) * L;
@@ -165,10 +211,7 @@ export function convTranspose3dForward(
         cols.fill(0, 0, M * len);
         // cols[m, l] = Σ_ci W[ci, m] · x[ci, l]
         gemm(M, len, Cig, w, wOff, 1, M, x, xOff + d0 * plane, L, 1, cols, 0, len);
-        forEachTapRun(info, tables, Cog, d0, d1, c => (n * Cout + g * Cog + c) * oL,
-                      (col, big, cnt) => {
-                        for (let i = 0; i < cnt; i++, big += sw) y[big] += cols[col + i];
-                      });
+        transferRuns(info, tables, Cog, d0, d1, y, (n * Cout + g * Cog) * oL, cols, true);
       }
     }
   }
@@ -179,13 +222,9 @@ export function convTranspose3dForward(
 function vol2col(
     info: ConvTranspose3DInfo, tables: Array<Array<[number, number]>>, big: Float32Array,
     bigOff: number, channels: number, d0: number, d1: number, cols: Float32Array) {
-  const oL = info.outSize[0] * info.outSize[1] * info.outSize[2];
-  const sw = info.stride[2];
   const kvol = info.kernelSize[0] * info.kernelSize[1] * info.kernelSize[2];
   cols.fill(0, 0, channels * kvol * (d1 - d0) * info.inSize[1] * info.inSize[2]);
-  forEachTapRun(info, tables, channels, d0, d1, c => bigOff + c * oL, (col, b, cnt) => {
-    for (let i = 0; i < cnt; i++, b += sw) cols[col + i] = big[b];
-  });
+  transferRuns(info, tables, channels, d0, d1, big, bigOff, cols, false);
 }
 
 /**

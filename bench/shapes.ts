@@ -1,0 +1,56 @@
+/** The benchmark shapes S1–S7 (foundation issue), shared by every bench. */
+import type {ConvTranspose3DOptions} from '../src/geometry.js';
+
+export interface BenchShape {
+  name: string;
+  input: number[];          // [N, Cin, D, H, W]
+  outChannels: number;
+  kernel: number;
+  options: ConvTranspose3DOptions;
+}
+
+export const SHAPES: BenchShape[] = [
+  {name: 'S1', input: [1, 16, 8, 8, 8], outChannels: 16, kernel: 3,
+   options: {stride: 2, padding: 1, outputPadding: 1}},
+  {name: 'S2', input: [1, 32, 16, 16, 16], outChannels: 16, kernel: 3,
+   options: {stride: 2, padding: 1, outputPadding: 1}},
+  {name: 'S3', input: [1, 64, 8, 16, 16], outChannels: 32, kernel: 4,
+   options: {stride: 2, padding: 1}},
+  {name: 'S4', input: [2, 32, 8, 8, 8], outChannels: 32, kernel: 3,
+   options: {stride: 1, padding: 1, groups: 4}},
+  {name: 'S5', input: [1, 16, 8, 8, 8], outChannels: 16, kernel: 3,
+   options: {stride: 1, padding: 2, dilation: 2}},
+  {name: 'S6', input: [1, 32, 16, 16, 16], outChannels: 32, kernel: 3,
+   options: {stride: 2, padding: 1, outputPadding: 1, groups: 32}},
+  {name: 'S7', input: [1, 4, 32, 64, 64], outChannels: 4, kernel: 2, options: {stride: 2}},
+];
+
+export function weightShape(s: BenchShape): number[] {
+  const g = s.options.groups ?? 1;
+  return [s.input[1], s.outChannels / g, s.kernel, s.kernel, s.kernel];
+}
+
+/** FLOPs = 2·N·Cin·(Cout/g)·kD·kH·kW·D·H·W. */
+export function flops(s: BenchShape): number {
+  const [n, cin, d, h, w] = s.input;
+  const g = s.options.groups ?? 1;
+  return 2 * n * cin * (s.outChannels / g) * s.kernel ** 3 * d * h * w;
+}
+
+/** Median wall time (ms) of `fn` over `reps` runs after `warmup` runs, bounded by ~budgetMs. */
+export async function timeMedian(
+    fn: () => unknown|Promise<unknown>, opts: {warmup?: number, reps?: number, budgetMs?: number} = {}):
+    Promise<number> {
+  const {warmup = 2, reps = 9, budgetMs = 4000} = opts;
+  for (let i = 0; i < warmup; i++) await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+    if (performance.now() - start > budgetMs && times.length >= 3) break;
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Times PyTorch (one thread) on the shapes given as JSON on stdin; prints JSON ms per shape."""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+shapes = json.load(sys.stdin)
+out = {"torch": torch.__version__, "forward": {}, "backward": {}}
+for s in shapes:
+    o = s["options"]
+    g = o.get("groups", 1)
+    x = torch.randn(*s["input"])
+    w = torch.randn(s["input"][1], s["outChannels"] // g, s["kernel"], s["kernel"], s["kernel"])
+    b = torch.randn(s["outChannels"])
+    kw = dict(stride=o.get("stride", 1), padding=o.get("padding", 0),
+              output_padding=o.get("outputPadding", 0), groups=g, dilation=o.get("dilation", 1))
+
+    def median(fn, reps=9, budget=4.0):
+        fn(); fn()
+        ts = []
+        t_start = time.perf_counter()
+        for _ in range(reps):
+            t0 = time.perf_counter()
+            fn()
+            ts.append((time.perf_counter() - t0) * 1000)
+            if time.perf_counter() - t_start > budget and len(ts) >= 3:
+                break
+        ts.sort()
+        return ts[len(ts) // 2]
+
+    with torch.no_grad():
+        out["forward"][s["name"]] = median(lambda: F.conv_transpose3d(x, w, b, **kw))
+    xg, wg, bg = x.clone().requires_grad_(), w.clone().requires_grad_(), b.clone().requires_grad_()
+
+    def fwd_bwd():
+        y = F.conv_transpose3d(xg, wg, bg, **kw)
+        torch.autograd.grad(y.sum(), [xg, wg, bg])
+    out["backward"][s["name"]] = median(fwd_bwd)
+print(json.dumps(out))
