@@ -24,8 +24,8 @@ function convOpts(a: ConvTranspose3DAttrs) {
  * tfjs' cpu backend performs to reduce inner axes.
  */
 const biasGrad = (dy: Tensor) => {
-  const [n, c] = dy.shape as number[];
-  return sum(sum(reshape(dy, [n, c, -1]), 2), 0);
+  const [n, c, d, h, w] = dy.shape as number[];
+  return sum(sum(reshape(dy, [n, c, d * h * w]), 2), 0);
 };
 
 export const convTranspose3dGradConfig: GradConfig = {
