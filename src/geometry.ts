@@ -63,9 +63,15 @@ export interface ConvTranspose3DInfo extends ConvTranspose3DAttrs {
   inShape: number[];
   outShape: number[];
   weightShape: number[];
+  /** Spatial axes of the op that made the record (1-D and 2-D ops are lifted to 3-D). */
+  spatialDims: SpatialDims;
 }
 
-const AXES = 3;
+/** Number of spatial axes of an op: 1, 2 or 3. Lower ranks are lifted to 3-D with unit axes. */
+export type SpatialDims = 1|2|3;
+
+const AXIS_NAMES = ['depth', 'height', 'width'];
+const axisNames = (nd: number) => AXIS_NAMES.slice(3 - nd);
 
 /** PyTorch prints sizes as `[1, 2, 3]`. */
 export function fmtShape(shape: readonly number[]): string {
@@ -76,24 +82,25 @@ function isInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
 }
 
-/** A number or a triple of integers → a triple (PyTorch's `_triple` plus its argument checks). */
-export function toTriple(
-    opName: string, argName: string, value: SpatialOption|undefined, dflt: number): Triple {
-  if (value == null) return [dflt, dflt, dflt];
+/** A number or a list of `nd` integers → a list of `nd` (PyTorch's `_ntuple` plus its checks). */
+export function toSpatial(
+    opName: string, argName: string, value: SpatialOption|undefined, dflt: number,
+    nd: SpatialDims = 3): number[] {
+  if (value == null) return new Array(nd).fill(dflt);
   if (typeof value === 'number') {
     if (!isInt(value)) {
-      throw new Error(`${opName}: argument '${argName}' must be an integer or a list of 3 ` +
+      throw new Error(`${opName}: argument '${argName}' must be an integer or a list of ${nd} ` +
           `integers, but got ${value}`);
     }
-    return [value, value, value];
+    return new Array(nd).fill(value);
   }
   if (!Array.isArray(value)) {
-    throw new Error(`${opName}: argument '${argName}' must be an integer or a list of 3 ` +
+    throw new Error(`${opName}: argument '${argName}' must be an integer or a list of ${nd} ` +
         `integers, but got ${String(value)}`);
   }
-  if (value.length !== AXES) {
+  if (value.length !== nd) {
     throw new Error(`${opName}: expected ${argName} to be a single integer value or a list of ` +
-        `${AXES} values to match the convolution dimensions, but got ${argName}=` +
+        `${nd} values to match the convolution dimensions, but got ${argName}=` +
         `${fmtShape(value)}`);
   }
   value.forEach((v, i) => {
@@ -102,7 +109,18 @@ export function toTriple(
           `${v} at position ${i}`);
     }
   });
-  return [value[0], value[1], value[2]];
+  return [...value];
+}
+
+/** A number or a triple of integers → a triple. */
+export function toTriple(
+    opName: string, argName: string, value: SpatialOption|undefined, dflt: number): Triple {
+  return toSpatial(opName, argName, value, dflt, 3) as Triple;
+}
+
+/** Prepends unit axes (value `fill`) to lift an nd-list to 3-D. */
+function lift(v: readonly number[], fill: number): Triple {
+  return [...new Array(3 - v.length).fill(fill), ...v] as Triple;
 }
 
 function checkGroups(opName: string, groups: unknown): number {
@@ -116,7 +134,8 @@ function checkGroups(opName: string, groups: unknown): number {
 
 /** PyTorch's option checks shared by both directions (check_shape_forward). */
 function checkCommon(
-    opName: string, stride: Triple, padding: Triple, dilation: Triple, outputPadding: Triple) {
+    opName: string, stride: number[], padding: number[], dilation: number[],
+    outputPadding: number[]) {
   if (padding.some(p => p < 0)) {
     throw new Error(`${opName}: negative padding is not supported (got padding=` +
         `${fmtShape(padding)})`);
@@ -130,14 +149,15 @@ function checkCommon(
         `${fmtShape(stride)})`);
   }
   if (dilation.some(d => d < 1)) {
-    throw new Error(`${opName}: dilation should be greater than zero, but got dilation_depth: ` +
-        `${dilation[0]}, dilation_height: ${dilation[1]}, dilation_width: ${dilation[2]}`);
+    const names = axisNames(dilation.length);
+    throw new Error(`${opName}: dilation should be greater than zero, but got ` +
+        dilation.map((d, i) => `dilation_${names[i]}: ${d}`).join(', '));
   }
 }
 
 function checkShapeArray(opName: string, argName: string, shape: readonly number[]) {
-  if (shape.some(s => !isInt(s) || s < 0)) {
-    throw new Error(`${opName}: ${argName} has an invalid shape ${fmtShape(shape)}`);
+  if (!Array.isArray(shape) || shape.some(s => !isInt(s) || s < 0)) {
+    throw new Error(`${opName}: ${argName} has an invalid shape ${String(shape)}`);
   }
 }
 
@@ -146,17 +166,18 @@ function checkShapeArray(opName: string, argName: string, shape: readonly number
  * which side the weight's dim 0 belongs to.
  */
 function checkWeightAndBias(
-    opName: string, transposed: boolean, inputShape: readonly number[],
+    opName: string, nd: SpatialDims, transposed: boolean, inputShape: readonly number[],
     weightShape: readonly number[], biasShape: readonly number[]|null|undefined,
     groups: number, batched: readonly number[]) {
   checkShapeArray(opName, 'weight', weightShape);
-  if (weightShape.length !== 5) {
-    throw new Error(`${opName}: expected a 5-dimensional weight (${transposed ?
-        'inChannels, outChannels/groups' : 'outChannels, inChannels/groups'}, kD, kH, kW), but ` +
+  const ks = ['kD', 'kH', 'kW'].slice(3 - nd).join(', ');
+  if (weightShape.length !== nd + 2) {
+    throw new Error(`${opName}: expected a ${nd + 2}-dimensional weight (${transposed ?
+        'inChannels, outChannels/groups' : 'outChannels, inChannels/groups'}, ${ks}), but ` +
         `got weight of size ${fmtShape(weightShape)}`);
   }
   if (weightShape.some(s => s === 0)) {
-    throw new Error(`${opName}: non-empty 5D weight expected, but got weight of size ` +
+    throw new Error(`${opName}: non-empty ${nd + 2}D weight expected, but got weight of size ` +
         `${fmtShape(weightShape)}`);
   }
   if (weightShape[0] < groups) {
@@ -180,6 +201,7 @@ function checkWeightAndBias(
         `got ${c} channels instead`);
   }
   if (biasShape != null) {
+    checkShapeArray(opName, 'bias', biasShape);
     const nb = transposed ? weightShape[1] * groups : weightShape[0];
     if (biasShape.length !== 1 || biasShape[0] !== nb) {
       throw new Error(`${opName}: Given ${transposed ? 'transposed=1' : `groups=${groups}`}, ` +
@@ -189,13 +211,15 @@ function checkWeightAndBias(
   }
 }
 
-function checkInputRank(opName: string, torchName: string, inputShape: readonly number[]) {
+/** Rank check; returns the batched shape (a unit batch prepended to unbatched input). */
+function checkInputRank(
+    opName: string, torchName: string, nd: SpatialDims, inputShape: readonly number[]) {
   checkShapeArray(opName, 'input', inputShape);
-  if (inputShape.length !== 4 && inputShape.length !== 5) {
-    throw new Error(`${opName}: Expected 4D (unbatched) or 5D (batched) input to ${torchName}, ` +
-        `but got input of size: ${fmtShape(inputShape)}`);
+  if (inputShape.length !== nd + 1 && inputShape.length !== nd + 2) {
+    throw new Error(`${opName}: Expected ${nd + 1}D (unbatched) or ${nd + 2}D (batched) input ` +
+        `to ${torchName}, but got input of size: ${fmtShape(inputShape)}`);
   }
-  const batched = inputShape.length === 5 ? [...inputShape] : [1, ...inputShape];
+  const batched = inputShape.length === nd + 2 ? [...inputShape] : [1, ...inputShape];
   if (batched.slice(1).some(s => s === 0)) {
     // PyTorch only allows an empty batch; an empty channel or spatial axis is refused.
     throw new Error(`${opName}: expected input with non-zero channels and spatial sizes ` +
@@ -211,41 +235,52 @@ export function transposedSize(
   return (inSize - 1) * stride - 2 * padding + dilation * (kernel - 1) + outputPadding + 1;
 }
 
+interface NdAttrs {
+  stride: number[]; padding: number[]; outputPadding: number[]; dilation: number[];
+  groups: number;
+}
+
+/** Builds the (3-D) record from nd-validated pieces, lifting 1-D/2-D with unit axes. */
 function makeInfo(
-    batchSize: number, inC: number, weightShape: readonly number[], inSize: Triple,
-    outSize: Triple, attrs: ConvTranspose3DAttrs): ConvTranspose3DInfo {
-  const g = attrs.groups;
+    nd: SpatialDims, batchSize: number, inC: number, weightShape: readonly number[],
+    inSize: number[], outSize: number[], a: NdAttrs): ConvTranspose3DInfo {
+  const g = a.groups;
   const outC = weightShape[1] * g;
-  const kernelSize: Triple = [weightShape[2], weightShape[3], weightShape[4]];
+  const w3 = [weightShape[0], weightShape[1], ...lift(weightShape.slice(2), 1)];
+  const in3 = lift(inSize, 1), out3 = lift(outSize, 1);
   return {
-    ...attrs,
+    stride: lift(a.stride, 1),
+    padding: lift(a.padding, 0),
+    outputPadding: lift(a.outputPadding, 0),
+    dilation: lift(a.dilation, 1),
+    groups: g,
     batchSize,
     inChannels: inC,
     outChannels: outC,
     inChannelsPerGroup: inC / g,
     outChannelsPerGroup: weightShape[1],
-    inSize,
-    outSize,
-    kernelSize,
-    inShape: [batchSize, inC, ...inSize],
-    outShape: [batchSize, outC, ...outSize],
-    weightShape: [...weightShape],
+    inSize: in3,
+    outSize: out3,
+    kernelSize: [w3[2], w3[3], w3[4]],
+    inShape: [batchSize, inC, ...in3],
+    outShape: [batchSize, outC, ...out3],
+    weightShape: w3,
+    spatialDims: nd,
   };
 }
 
-/** Checks outputPadding (PyTorch's slow_conv_transpose3d_shape_check) and output size ≥ 1. */
+/** Checks outputPadding (PyTorch's slow_conv_transpose shape check) and output size ≥ 1. */
 function checkTransposedOutput(
-    opName: string, inSize: Triple, outSize: Triple, a: ConvTranspose3DAttrs) {
-  const ok = [0, 1, 2].every(
-      i => a.outputPadding[i] < a.stride[i] || a.outputPadding[i] < a.dilation[i]);
+    opName: string, inSize: number[], outSize: number[], a: NdAttrs) {
+  const nd = inSize.length;
+  const ok = a.outputPadding.every((op, i) => op < a.stride[i] || op < a.dilation[i]);
   if (!ok) {
-    const [od, oh, ow] = a.outputPadding;
-    const [sd, sh, sw] = a.stride;
-    const [dd, dh, dw] = a.dilation;
+    const names = axisNames(nd);
+    const list = (label: string, v: number[]) =>
+        v.map((x, i) => `${label}_${names[i]}: ${x}`).join(' ');
     throw new Error(`${opName}: output padding must be smaller than either stride or ` +
-        `dilation, but got output_padding_depth: ${od} output_padding_height: ${oh} ` +
-        `output_padding_width: ${ow} stride_depth: ${sd} stride_height: ${sh} stride_width: ` +
-        `${sw} dilation_depth: ${dd} dilation_height: ${dh} dilation_width: ${dw}`);
+        `dilation, but got ${list('output_padding', a.outputPadding)} ` +
+        `${list('stride', a.stride)} ${list('dilation', a.dilation)}`);
   }
   if (outSize.some(s => s < 1)) {
     throw new Error(`${opName}: Given input size per channel: (${inSize.join(' x ')}). ` +
@@ -254,49 +289,58 @@ function checkTransposedOutput(
 }
 
 /**
- * Geometry of `convTranspose3d(input, weight, bias, options)`, PyTorch's checks in PyTorch's
- * order. `outputSize`, when given, is turned into per-axis outputPadding here.
+ * Geometry of a transposed convolution with `nd` spatial axes (`torch.nn.functional.
+ * conv_transpose{nd}d`), PyTorch's checks in PyTorch's order. `outputSize`, when given, is turned
+ * into per-axis outputPadding here. The record is 3-D (lower ranks lifted with unit axes).
  */
+export function convTransposeInfo(
+    nd: SpatialDims, opName: string, inputShape: readonly number[],
+    weightShape: readonly number[], biasShape: readonly number[]|null|undefined,
+    options: ConvTranspose3DOptions = {}): ConvTranspose3DInfo {
+  const batched = checkInputRank(opName, `conv_transpose${nd}d`, nd, inputShape);
+  const stride = toSpatial(opName, 'stride', options.stride, 1, nd);
+  const padding = toSpatial(opName, 'padding', options.padding, 0, nd);
+  let outputPadding = toSpatial(opName, 'outputPadding', options.outputPadding, 0, nd);
+  const dilation = toSpatial(opName, 'dilation', options.dilation, 1, nd);
+  const groups = checkGroups(opName, options.groups);
+  checkCommon(opName, stride, padding, dilation, outputPadding);
+  checkWeightAndBias(opName, nd, true, inputShape, weightShape, biasShape, groups, batched);
+  const inSize = batched.slice(2);
+  const k = weightShape.slice(2);
+  if (options.outputSize != null) {
+    outputPadding = outputPaddingFromSize(
+        nd, opName, inputShape, options.outputSize, stride, padding, dilation, k);
+  }
+  const outSize = inSize.map(
+      (n, i) => transposedSize(n, stride[i], padding[i], dilation[i], k[i], outputPadding[i]));
+  const attrs = {stride, padding, outputPadding, dilation, groups};
+  checkTransposedOutput(opName, inSize, outSize, attrs);
+  return makeInfo(nd, batched[0], batched[1], weightShape, inSize, outSize, attrs);
+}
+
+/** Geometry of `convTranspose3d(input, weight, bias, options)`. */
 export function convTranspose3dInfo(
     opName: string, inputShape: readonly number[], weightShape: readonly number[],
     biasShape: readonly number[]|null|undefined,
     options: ConvTranspose3DOptions = {}): ConvTranspose3DInfo {
-  const batched = checkInputRank(opName, 'conv_transpose3d', inputShape);
-  const stride = toTriple(opName, 'stride', options.stride, 1);
-  const padding = toTriple(opName, 'padding', options.padding, 0);
-  let outputPadding = toTriple(opName, 'outputPadding', options.outputPadding, 0);
-  const dilation = toTriple(opName, 'dilation', options.dilation, 1);
-  const groups = checkGroups(opName, options.groups);
-  checkCommon(opName, stride, padding, dilation, outputPadding);
-  checkWeightAndBias(opName, true, inputShape, weightShape, biasShape, groups, batched);
-  const inSize: Triple = [batched[2], batched[3], batched[4]];
-  const k = weightShape.slice(2);
-  if (options.outputSize != null) {
-    outputPadding = outputPaddingFromSize(
-        opName, inputShape, options.outputSize, stride, padding, dilation, k);
-  }
-  const outSize = inSize.map(
-      (n, i) => transposedSize(n, stride[i], padding[i], dilation[i], k[i], outputPadding[i])) as
-      Triple;
-  const attrs = {stride, padding, outputPadding, dilation, groups};
-  checkTransposedOutput(opName, inSize, outSize, attrs);
-  return makeInfo(batched[0], batched[1], weightShape, inSize, outSize, attrs);
+  return convTransposeInfo(3, opName, inputShape, weightShape, biasShape, options);
 }
 
 /** PyTorch's `_ConvTransposeNd._output_padding`. */
 function outputPaddingFromSize(
-    opName: string, inputShape: readonly number[], outputSize: readonly number[], stride: Triple,
-    padding: Triple, dilation: Triple, k: readonly number[]): Triple {
+    nd: SpatialDims, opName: string, inputShape: readonly number[],
+    outputSize: readonly number[], stride: number[], padding: number[], dilation: number[],
+    k: readonly number[]): number[] {
   if (!Array.isArray(outputSize)) {
     throw new Error(`${opName}: outputSize must be an array of integers, but got ` +
         `${String(outputSize)}`);
   }
-  const nonSpatial = inputShape.length === 5 ? 2 : 1;
-  const sizes = outputSize.length === nonSpatial + AXES ? outputSize.slice(nonSpatial) :
-                                                           outputSize;
-  if (sizes.length !== AXES) {
-    throw new Error(`${opName}: ConvTranspose3D: for ${inputShape.length}D input, outputSize ` +
-        `must have ${AXES} or ${nonSpatial + AXES} elements (got ${outputSize.length})`);
+  const nonSpatial = inputShape.length === nd + 2 ? 2 : 1;
+  const sizes = outputSize.length === nonSpatial + nd ? outputSize.slice(nonSpatial) :
+                                                         outputSize;
+  if (sizes.length !== nd) {
+    throw new Error(`${opName}: ConvTranspose${nd}D: for ${inputShape.length}D input, ` +
+        `outputSize must have ${nd} or ${nonSpatial + nd} elements (got ${outputSize.length})`);
   }
   outputSize.forEach((v, i) => {
     if (!isInt(v)) {
@@ -305,36 +349,37 @@ function outputPaddingFromSize(
     }
   });
   const spatialIn = inputShape.slice(nonSpatial);
-  const minSizes = [0, 1, 2].map(
-      i => transposedSize(spatialIn[i], stride[i], padding[i], dilation[i], k[i], 0));
+  const minSizes = spatialIn.map(
+      (n, i) => transposedSize(n, stride[i], padding[i], dilation[i], k[i], 0));
   const maxSizes = minSizes.map((m, i) => m + stride[i] - 1);
   if (sizes.some((s, i) => s < minSizes[i] || s > maxSizes[i])) {
     throw new Error(`${opName}: requested an output size of ${fmtShape(sizes)}, but valid ` +
         `sizes range from ${fmtShape(minSizes)} to ${fmtShape(maxSizes)} (for an input of ` +
         `${fmtShape(spatialIn)})`);
   }
-  return sizes.map((s, i) => s - minSizes[i]) as Triple;
+  return sizes.map((s, i) => s - minSizes[i]);
 }
 
 /**
- * Geometry of `conv3d(input, weight, bias, options)` (torch.nn.functional.conv3d), expressed as
- * the adjoint transposed convolution: the conv input is the record's big (`out*`) side.
+ * Geometry of a convolution with `nd` spatial axes (`torch.nn.functional.conv{nd}d`), expressed
+ * as the adjoint transposed convolution: the conv input is the record's big (`out*`) side.
  */
-export function conv3dInfo(
-    opName: string, inputShape: readonly number[], weightShape: readonly number[],
-    biasShape: readonly number[]|null|undefined, options: Conv3DOptions = {}): ConvTranspose3DInfo {
-  const batched = checkInputRank(opName, 'conv3d', inputShape);
-  const stride = toTriple(opName, 'stride', options.stride, 1);
+export function convInfo(
+    nd: SpatialDims, opName: string, inputShape: readonly number[],
+    weightShape: readonly number[], biasShape: readonly number[]|null|undefined,
+    options: Conv3DOptions = {}): ConvTranspose3DInfo {
+  const batched = checkInputRank(opName, `conv${nd}d`, nd, inputShape);
+  const stride = toSpatial(opName, 'stride', options.stride, 1, nd);
   if (typeof options.padding === 'string') {
     throw new Error(`${opName}: string padding ('${options.padding}') is not supported; pass ` +
         `numbers`);
   }
-  const padding = toTriple(opName, 'padding', options.padding, 0);
-  const dilation = toTriple(opName, 'dilation', options.dilation, 1);
+  const padding = toSpatial(opName, 'padding', options.padding, 0, nd);
+  const dilation = toSpatial(opName, 'dilation', options.dilation, 1, nd);
   const groups = checkGroups(opName, options.groups);
-  checkCommon(opName, stride, padding, dilation, [0, 0, 0]);
-  checkWeightAndBias(opName, false, inputShape, weightShape, biasShape, groups, batched);
-  const bigSize: Triple = [batched[2], batched[3], batched[4]];
+  checkCommon(opName, stride, padding, dilation, new Array(nd).fill(0));
+  checkWeightAndBias(opName, nd, false, inputShape, weightShape, biasShape, groups, batched);
+  const bigSize = batched.slice(2);
   const k = weightShape.slice(2);
   const padded = bigSize.map((n, i) => n + 2 * padding[i]);
   const eff = k.map((kk, i) => dilation[i] * (kk - 1) + 1);
@@ -343,13 +388,19 @@ export function conv3dInfo(
         `${padded.join(' x ')}). Kernel size: (${eff.join(' x ')}). Kernel size can't be ` +
         `greater than actual input size`);
   }
-  const smallSize = padded.map((p, i) => Math.floor((p - eff[i]) / stride[i]) + 1) as Triple;
+  const smallSize = padded.map((p, i) => Math.floor((p - eff[i]) / stride[i]) + 1);
   // The big side's extra rows past the last window: always < stride, so a legal outputPadding.
   const outputPadding = bigSize.map(
-      (n, i) => n - transposedSize(smallSize[i], stride[i], padding[i], dilation[i], k[i], 0)) as
-      Triple;
+      (n, i) => n - transposedSize(smallSize[i], stride[i], padding[i], dilation[i], k[i], 0));
   const attrs = {stride, padding, outputPadding, dilation, groups};
-  return makeInfo(batched[0], weightShape[0], weightShape, smallSize, bigSize, attrs);
+  return makeInfo(nd, batched[0], weightShape[0], weightShape, smallSize, bigSize, attrs);
+}
+
+/** Geometry of `conv3d(input, weight, bias, options)` (torch.nn.functional.conv3d). */
+export function conv3dInfo(
+    opName: string, inputShape: readonly number[], weightShape: readonly number[],
+    biasShape: readonly number[]|null|undefined, options: Conv3DOptions = {}): ConvTranspose3DInfo {
+  return convInfo(3, opName, inputShape, weightShape, biasShape, options);
 }
 
 /**
@@ -377,6 +428,12 @@ export function attrsOf(info: ConvTranspose3DAttrs): ConvTranspose3DAttrs {
     dilation: [...info.dilation],
     groups: info.groups,
   };
+}
+
+/** A 5-D shape of the record, as the op's rank: unit axes dropped, batch dropped if unbatched. */
+export function userShape(shape5: readonly number[], nd: SpatialDims, batched: boolean): number[] {
+  const s = [shape5[0], shape5[1], ...shape5.slice(5 - nd)];
+  return batched ? s : s.slice(1);
 }
 
 /** Multiply-adds of the map (= FLOPs / 2): N·Cin·(Cout/g)·kvol·D·H·W. */

@@ -5,9 +5,10 @@
 import './gradients.js';
 import '../kernels/cpu/register.js';
 
+export {conv1d, conv2d, convTranspose1d, convTranspose2d} from './conv_2d_1d.js';
 export {conv3d} from './conv3d.js';
 export {convTranspose3d} from './conv_transpose3d.js';
 export {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
-export {conv3dInfo, convTranspose3dInfo, transposedSize} from './geometry.js';
-export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTranspose3DOptions, SpatialOption, Triple} from './geometry.js';
+export {conv3dInfo, convInfo, convTranspose3dInfo, convTransposeInfo, transposedSize} from './geometry.js';
+export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTranspose3DOptions, SpatialDims, SpatialOption, Triple} from './geometry.js';
 export * from './kernel_names.js';
