@@ -1,16 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {convTranspose3d} from '../src/index.js';
 import {convTransposeCases, convTransposeErrors, TORCH_VERSION} from './fixtures/fixtures.js';
-import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
-
-/** PyTorch's message, normalised to our spelling (option names, its doubled brackets). */
-export function torchKeyPhrase(message: string): string {
-  return message.replace(/^\w+Error: /, '')
-      .replace(/torch\.Size\((\[[^\]]*\])\)/g, '$1')
-      .replace(/\[\[/g, '[').replace(/\]\]/g, ']')
-      .replace(/output_size/g, 'outputSize')
-      .replace('ConvTranspose3D: ', '');
-}
+import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance, torchKeyPhrase} from './util.js';
 
 describeWithBackends('convTranspose3d forward matches PyTorch ' + TORCH_VERSION, () => {
   for (const c of convTransposeCases) {

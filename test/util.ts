@@ -71,3 +71,13 @@ export function describeWithBackends(name: string, fn: (backend: string) => void
     });
   }
 }
+
+/** PyTorch's message, normalised to our spelling (option names, its doubled brackets). */
+export function torchKeyPhrase(message: string): string {
+  return message.replace(/^\w+Error: /, '')
+      .replace(/torch\.Size\((\[[^\]]*\])\)/g, '$1')
+      .replace(/\[\[/g, '[').replace(/\]\]/g, ']')
+      .replace(/output_size/g, 'outputSize')
+      .replace(/ConvTranspose\dD: /, '');
+}
+
