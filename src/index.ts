@@ -12,3 +12,14 @@ export {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
 export {conv3dInfo, convInfo, convTranspose3dInfo, convTransposeInfo, transposedSize} from './geometry.js';
 export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTranspose3DOptions, SpatialDims, SpatialOption, Triple} from './geometry.js';
 export * from './kernel_names.js';
+
+import {convTranspose3d as convTranspose3dLayer} from './layers/conv_transpose3d.js';
+/** Layers, mirroring `tf.layers.*`: `layers.convTranspose3d({inChannels, outChannels, …})`. */
+export const layers = {convTranspose3d: convTranspose3dLayer};
+export {ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
+export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
+export {loadSafetensors, parseSafetensorsHeader} from './io/safetensors.js';
+export {loadTorchFile} from './io/torch_zip.js';
+export type {TorchFileContents, TorchLoadOptions} from './io/torch_zip.js';
+export {assignStateDict, loadStateDict} from './io/state_dict.js';
+export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.js';

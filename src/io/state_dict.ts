@@ -1,0 +1,103 @@
+/** A PyTorch state_dict → tfjs layers, with `load_state_dict(strict=True)`'s reporting. */
+import {NamedTensorMap} from '@tensorflow/tfjs-core';
+import type {LayersModel, LayerVariable} from '@tensorflow/tfjs-layers';
+import {loadSafetensors} from './safetensors.js';
+import {loadTorchFile, TorchLoadOptions} from './torch_zip.js';
+
+/**
+ * Reads a state_dict from a `torch.save` zip file or a `.safetensors` file (detected from the
+ * first bytes) into named tensors. The caller owns (and disposes) them.
+ */
+export function loadStateDict(data: Uint8Array|ArrayBuffer, options: TorchLoadOptions = {}):
+    NamedTensorMap {
+  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
+  if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) {
+    return loadTorchFile(bytes, options).tensors;
+  }
+  return loadSafetensors(bytes);
+}
+
+/** PyTorch's name for a tfjs weight (tfjs' `kernel` is PyTorch's `weight`). */
+function torchParamName(v: LayerVariable): string {
+  const base = v.originalName.split('/').pop()!;
+  return base === 'kernel' ? 'weight' : base;
+}
+
+export interface LoadStateDictResult {
+  missingKeys: string[];
+  unexpectedKeys: string[];
+  /** Keys present on both sides with different shapes. */
+  mismatched: Array<{key: string, checkpoint: number[], model: number[]}>;
+}
+
+export interface AssignStateDictOptions {
+  /**
+   * PyTorch module prefix → tfjs layer name, e.g. `{up1: 'up1', '0': 'conv_transpose3d_1'}`.
+   * Default: every layer with weights, under its own name.
+   */
+  mapping?: Record<string, string>;
+  /** As PyTorch's `strict` (default true): throw, and assign nothing, on any problem. */
+  strict?: boolean;
+}
+
+const fmt = (s: number[]) => `torch.Size([${s.join(', ')}])`;
+
+/**
+ * Copies `stateDict` into `model`'s weights, key `<prefix>.<weight|bias|…>` → the mapped layer's
+ * `kernel|bias|…`, with no transposes (our layer keeps PyTorch's layout). Reports missing,
+ * unexpected and wrong-shaped keys as PyTorch's `load_state_dict` does; with `strict` (default)
+ * any of them throws PyTorch's message before anything is assigned. Does not dispose `stateDict`.
+ */
+export function assignStateDict(
+    model: LayersModel, stateDict: NamedTensorMap,
+    options: AssignStateDictOptions = {}): LoadStateDictResult {
+  const strict = options.strict ?? true;
+  const mapping = options.mapping ??
+      Object.fromEntries(model.layers.filter(l => l.weights.length > 0).map(l => [l.name, l.name]));
+  const targets = new Map<string, LayerVariable>();
+  for (const [prefix, layerName] of Object.entries(mapping)) {
+    const layer = model.layers.find(l => l.name === layerName);
+    if (layer == null) {
+      throw new Error(`assignStateDict: the model has no layer named '${layerName}' (mapped from ` +
+          `'${prefix}'); its layers are ${model.layers.map(l => `'${l.name}'`).join(', ')}`);
+    }
+    for (const v of layer.weights) targets.set(`${prefix}.${torchParamName(v)}`, v);
+  }
+  const result: LoadStateDictResult = {
+    missingKeys: [...targets.keys()].filter(k => !(k in stateDict)),
+    unexpectedKeys: Object.keys(stateDict).filter(k => !targets.has(k)),
+    mismatched: [],
+  };
+  for (const [k, v] of targets) {
+    const t = stateDict[k];
+    if (t != null && (t.shape.length !== v.shape.length ||
+                      t.shape.some((n, i) => n !== v.shape[i]))) {
+      result.mismatched.push({key: k, checkpoint: [...t.shape], model: v.shape as number[]});
+    }
+  }
+  const errors: string[] = [];
+  if (strict && result.unexpectedKeys.length > 0) {
+    errors.push(`Unexpected key(s) in state_dict: ${
+        result.unexpectedKeys.map(k => `"${k}"`).join(', ')}. `);
+  }
+  if (strict && result.missingKeys.length > 0) {
+    errors.push(`Missing key(s) in state_dict: ${
+        result.missingKeys.map(k => `"${k}"`).join(', ')}. `);
+  }
+  for (const m of result.mismatched) {  // PyTorch reports these even when not strict
+    errors.push(`size mismatch for ${m.key}: copying a param with shape ${fmt(m.checkpoint)} ` +
+        `from checkpoint, the shape in current model is ${fmt(m.model)}.`);
+  }
+  if (errors.length > 0) {
+    throw new Error(`Error(s) in loading state_dict for ${model.name}:\n\t${errors.join('\n\t')}`);
+  }
+  for (const [k, v] of targets) {
+    const t = stateDict[k];
+    if (t == null) continue;
+    if (t.dtype !== v.dtype) {
+      throw new Error(`assignStateDict: '${k}' is ${t.dtype}, but the model's weight is ${v.dtype}`);
+    }
+  }
+  for (const [k, v] of targets) if (stateDict[k] != null) v.write(stateDict[k]);
+  return result;
+}

@@ -1,0 +1,265 @@
+/**
+ * `ConvTranspose3d`, PyTorch's `torch.nn.ConvTranspose3d` as a `tf.layers.Layer`: NCDHW input,
+ * PyTorch's weight layout and initialisation, and our `convTranspose3d` op for the maths.
+ */
+import {DataType, randomUniform, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {layers as tfl, LayerVariable, Shape, SymbolicTensor} from '@tensorflow/tfjs-layers';
+import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
+import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
+import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+
+import {convTranspose3d as convTranspose3dOp} from '../conv_transpose3d.js';
+import {convTranspose3dInfo, fmtShape, SpatialOption, toTriple, Triple} from '../geometry.js';
+
+/** The package name our classes are registered under (keys "tfjs-convtranspose3d>…"). */
+export const SERIALIZATION_PACKAGE = 'tfjs-convtranspose3d';
+
+const NAME = 'ConvTranspose3d';
+
+/** Constructor arguments: PyTorch's, in camelCase, plus tfjs' usual layer arguments. */
+export interface ConvTranspose3dLayerArgs extends LayerArgs {
+  inChannels: number;
+  outChannels: number;
+  kernelSize: SpatialOption;
+  stride?: SpatialOption;
+  padding?: SpatialOption;
+  outputPadding?: SpatialOption;
+  groups?: number;
+  dilation?: SpatialOption;
+  /** Learn an additive bias (default true), as PyTorch's `bias=True`. */
+  bias?: boolean;
+  /** Only 'zeros', as PyTorch's ConvTranspose3d. */
+  paddingMode?: string;
+}
+
+/** `call`'s keyword arguments: PyTorch's `forward(input, output_size)`. */
+export interface ConvTranspose3dCallArgs {
+  /** 3 spatial sizes, or the full output shape; picks the outputPadding that produces it. */
+  outputSize?: number[];
+}
+
+/**
+ * PyTorch's `reset_parameters` for transposed convolutions: U(−b, b) with b = 1/√fanIn and
+ * fanIn = weight.size(1)·kD·kH·kW = (outChannels/groups)·kD·kH·kW, for both weight and bias
+ * (kaiming_uniform_(a=√5) reduces to this bound). tfjs' initialisers compute channels-last fans,
+ * which would be wrong for this layout, hence our own.
+ */
+export class TorchUniform extends serialization.Serializable {
+  static className = 'TorchUniform';
+  constructor(readonly config: {fanIn: number, seed?: number}) {
+    super();
+    if (!(Number.isInteger(config.fanIn) && config.fanIn > 0)) {
+      throw new Error(`TorchUniform: fanIn must be a positive integer, but got ${config.fanIn}`);
+    }
+  }
+  apply(shape: Shape, dtype: DataType = 'float32'): Tensor {
+    const b = 1 / Math.sqrt(this.config.fanIn);
+    return randomUniform(shape as number[], -b, b, dtype, this.config.seed);
+  }
+  fromConfigUsesCustomObjects() {
+    return false;
+  }
+  getConfig(): serialization.ConfigDict {
+    const c: serialization.ConfigDict = {fanIn: this.config.fanIn};
+    if (this.config.seed != null) c.seed = this.config.seed;
+    return c;
+  }
+}
+serialization.registerClass(TorchUniform, SERIALIZATION_PACKAGE);
+
+function positiveInt(what: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+    throw new Error(`${NAME}: ${what} must be a positive integer, but got ${String(v)}`);
+  }
+  return v;
+}
+
+/**
+ * A 3-D transposed convolution layer with PyTorch's semantics.
+ *
+ * Input `[N, inChannels, D, H, W]` (declare `inputShape: [C, D, H, W]`); weights `kernel`
+ * `[inChannels, outChannels/groups, kD, kH, kW]` and `bias` `[outChannels]`, PyTorch's
+ * layout, so a PyTorch state_dict's `weight` and `bias` load verbatim with `setWeights`.
+ */
+export class ConvTranspose3d extends tfl.Layer {
+  static className = NAME;
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: Triple;
+  readonly stride: Triple;
+  readonly padding: Triple;
+  readonly outputPadding: Triple;
+  readonly dilation: Triple;
+  readonly groups: number;
+  readonly useBias: boolean;
+  readonly paddingMode: 'zeros';
+  kernel: LayerVariable|null = null;
+  bias: LayerVariable|null = null;
+  /** outputSize of the symbolic `apply` in progress, so computeOutputShape can honour it. */
+  private pendingOutputSize: number[]|null = null;
+
+  constructor(args: ConvTranspose3dLayerArgs) {
+    super(args);
+    if (args == null || typeof args !== 'object') {
+      throw new Error(`${NAME}: expected a config object {inChannels, outChannels, kernelSize, …}`);
+    }
+    // PyTorch's _ConvNd.__init__ order of checks.
+    const groups = args.groups ?? 1;
+    if (typeof groups !== 'number' || !Number.isInteger(groups) || groups <= 0) {
+      throw new Error(`${NAME}: groups must be a positive integer (got groups=${String(groups)})`);
+    }
+    this.inChannels = positiveInt('inChannels', args.inChannels);
+    this.outChannels = positiveInt('outChannels', args.outChannels);
+    if (this.inChannels % groups !== 0) {
+      throw new Error(`${NAME}: in_channels must be divisible by groups (got inChannels=` +
+          `${this.inChannels}, groups=${groups})`);
+    }
+    if (this.outChannels % groups !== 0) {
+      throw new Error(`${NAME}: out_channels must be divisible by groups (got outChannels=` +
+          `${this.outChannels}, groups=${groups})`);
+    }
+    const mode = args.paddingMode ?? 'zeros';
+    const valid = ['zeros', 'reflect', 'replicate', 'circular'];
+    if (!valid.includes(mode)) {
+      throw new Error(`${NAME}: padding_mode must be one of ${JSON.stringify(valid)}, but got ` +
+          `paddingMode='${mode}'`);
+    }
+    if (mode !== 'zeros') {
+      throw new Error(`${NAME}: Only "zeros" padding mode is supported for ConvTranspose3d ` +
+          `(got paddingMode='${mode}')`);
+    }
+    if (args.kernelSize == null) throw new Error(`${NAME}: kernelSize is required`);
+    this.kernelSize = toTriple(NAME, 'kernelSize', args.kernelSize, 1);
+    if (this.kernelSize.some(k => k < 1)) {
+      throw new Error(`${NAME}: kernelSize must be positive, but got kernelSize=` +
+          `${fmtShape(this.kernelSize)}`);
+    }
+    this.stride = toTriple(NAME, 'stride', args.stride, 1);
+    this.padding = toTriple(NAME, 'padding', args.padding, 0);
+    this.outputPadding = toTriple(NAME, 'outputPadding', args.outputPadding, 0);
+    this.dilation = toTriple(NAME, 'dilation', args.dilation, 1);
+    this.groups = groups;
+    if (args.bias != null && typeof args.bias !== 'boolean') {
+      throw new Error(`${NAME}: bias must be a boolean, but got ${String(args.bias)}`);
+    }
+    this.useBias = args.bias ?? true;
+    this.paddingMode = 'zeros';
+    // Let the shared geometry check stride/padding/dilation/outputPadding now, on a 1-voxel
+    // input (output size itself depends on the input and is checked when the shape is known).
+    this.info([1, this.inChannels, 1, 1, 1], true);
+    this.inputSpec = [{ndim: 5, axes: {1: this.inChannels}}];
+  }
+
+  get weightShape(): [number, number, number, number, number] {
+    return [this.inChannels, this.outChannels / this.groups, ...this.kernelSize];
+  }
+
+  private options(outputSize?: number[]|null) {
+    return {
+      stride: this.stride,
+      padding: this.padding,
+      outputPadding: this.outputPadding,
+      dilation: this.dilation,
+      groups: this.groups,
+      ...(outputSize != null ? {outputSize} : {}),
+    };
+  }
+
+  /** The geometry of this layer on an input shape (option checks only, when `optionsOnly`). */
+  private info(inputShape: number[], optionsOnly = false, outputSize?: number[]|null) {
+    try {
+      return convTranspose3dInfo(NAME, inputShape, this.weightShape,
+          this.useBias ? [this.outChannels] : null, this.options(outputSize));
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (optionsOnly && /Output size is too small/.test(msg)) return null;
+      throw e;
+    }
+  }
+
+  override build(inputShape: Shape|Shape[]): void {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    if (shape.length !== 5 || shape[1] !== this.inChannels) {
+      throw new Error(`${NAME}: expected input [N, ${this.inChannels}, D, H, W] (NCDHW), but ` +
+          `got input shape ${fmtShape(shape.map(s => s ?? -1))} (-1 = unknown)`);
+    }
+    const fanIn = (this.outChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1);
+    const init = new TorchUniform({fanIn}) as unknown as Initializer;
+    this.kernel = this.addWeight('kernel', this.weightShape, 'float32', init, undefined, true);
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [this.outChannels], 'float32', init, undefined, true);
+    }
+    this.built = true;
+  }
+
+  /**
+   * Output shape from the shared geometry; unknown (null) dimensions stay unknown. An unknown
+   * spatial size is replaced by a large stand-in just to run the checks on the other axes.
+   */
+  override computeOutputShape(inputShape: Shape|Shape[]): Shape {
+    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
+    const standIn = 1 << 20;
+    const concrete = shape.map((s, i) => s ?? (i === 0 ? 1 : standIn));
+    if (concrete.length === 5 && shape[1] == null) concrete[1] = this.inChannels;
+    let outputSize = this.pendingOutputSize;
+    if (outputSize != null && shape.slice(2).some(s => s == null)) {
+      outputSize = null;  // cannot check it against an unknown size; call() will
+    }
+    const info = this.info(concrete, false, outputSize);
+    const out: Shape = [...info!.outShape];
+    shape.forEach((s, i) => {
+      if (s == null && i !== 1) out[i] = null;
+    });
+    if (outputSize == null && this.pendingOutputSize != null) {
+      const sizes = this.pendingOutputSize.slice(-3);
+      for (let i = 0; i < 3; i++) out[2 + i] = sizes[i];
+    }
+    return out;
+  }
+
+  override apply(
+      inputs: Tensor|Tensor[]|SymbolicTensor|SymbolicTensor[],
+      kwargs?: Kwargs): Tensor|Tensor[]|SymbolicTensor|SymbolicTensor[] {
+    const outputSize = (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize ?? null;
+    this.pendingOutputSize = outputSize;
+    try {
+      return super.apply(inputs, kwargs);
+    } finally {
+      this.pendingOutputSize = null;
+    }
+  }
+
+  override call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
+    return tidy(() => {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      if (Array.isArray(inputs) && inputs.length !== 1) {
+        throw new Error(`${NAME}: expected exactly one input tensor, but got ${inputs.length}`);
+      }
+      const outputSize = (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize;
+      return convTranspose3dOp(x, this.kernel!.read(), this.bias ? this.bias.read() : null,
+          this.options(outputSize));
+    });
+  }
+
+  override getConfig(): serialization.ConfigDict {
+    return {
+      ...super.getConfig(),
+      inChannels: this.inChannels,
+      outChannels: this.outChannels,
+      kernelSize: [...this.kernelSize],
+      stride: [...this.stride],
+      padding: [...this.padding],
+      outputPadding: [...this.outputPadding],
+      groups: this.groups,
+      dilation: [...this.dilation],
+      bias: this.useBias,
+      paddingMode: this.paddingMode,
+    };
+  }
+}
+serialization.registerClass(ConvTranspose3d, SERIALIZATION_PACKAGE);
+
+/** `layers.convTranspose3d(config)`, as `tf.layers.conv3dTranspose(config)`. */
+export function convTranspose3d(config: ConvTranspose3dLayerArgs): ConvTranspose3d {
+  return new ConvTranspose3d(config);
+}
