@@ -15,6 +15,8 @@ import {convTranspose3dInfo, fmtShape, SpatialOption, toTriple, Triple} from '..
 export const SERIALIZATION_PACKAGE = 'tfjs-convtranspose3d';
 
 const NAME = 'ConvTranspose3d';
+/** Our class name in saved models: prefixed so that it cannot clash with another package's. */
+const CLASS_NAME = 'PtConvTranspose3d';
 
 /** Constructor arguments: PyTorch's, in camelCase, plus tfjs' usual layer arguments. */
 export interface ConvTranspose3dLayerArgs extends LayerArgs {
@@ -45,7 +47,7 @@ export interface ConvTranspose3dCallArgs {
  * which would be wrong for this layout, hence our own.
  */
 export class TorchUniform extends serialization.Serializable {
-  static className = 'TorchUniform';
+  static className = 'PtTorchUniform';
   constructor(readonly config: {fanIn: number, seed?: number}) {
     super();
     if (!(Number.isInteger(config.fanIn) && config.fanIn > 0)) {
@@ -82,7 +84,7 @@ function positiveInt(what: string, v: unknown): number {
  * layout, so a PyTorch state_dict's `weight` and `bias` load verbatim with `setWeights`.
  */
 export class ConvTranspose3d extends tfl.Layer {
-  static className = NAME;
+  static className = CLASS_NAME;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: Triple;
@@ -97,6 +99,11 @@ export class ConvTranspose3d extends tfl.Layer {
   bias: LayerVariable|null = null;
   /** outputSize of the symbolic `apply` in progress, so computeOutputShape can honour it. */
   private pendingOutputSize: number[]|null = null;
+  /**
+   * outputSize given when this layer was applied to a symbolic tensor. tfjs' model executor
+   * does not pass a node's call arguments back to `call`, so the layer keeps it for predict/fit.
+   */
+  private graphOutputSize: number[]|null = null;
 
   constructor(args: ConvTranspose3dLayerArgs) {
     super(args);
@@ -221,6 +228,17 @@ export class ConvTranspose3d extends tfl.Layer {
       inputs: Tensor|Tensor[]|SymbolicTensor|SymbolicTensor[],
       kwargs?: Kwargs): Tensor|Tensor[]|SymbolicTensor|SymbolicTensor[] {
     const outputSize = (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize ?? null;
+    const symbolic = (Array.isArray(inputs) ? inputs : [inputs]).some(
+        t => t instanceof SymbolicTensor);
+    if (symbolic && outputSize != null) {
+      if (this.graphOutputSize != null &&
+          JSON.stringify(this.graphOutputSize) !== JSON.stringify(outputSize)) {
+        throw new Error(`${NAME}: layer '${this.name}' was already applied in a model with ` +
+            `outputSize ${fmtShape(this.graphOutputSize)}; a shared layer cannot use another ` +
+            `one (${fmtShape(outputSize)}) in the same model`);
+      }
+      this.graphOutputSize = [...outputSize];
+    }
     this.pendingOutputSize = outputSize;
     try {
       return super.apply(inputs, kwargs);
@@ -235,7 +253,8 @@ export class ConvTranspose3d extends tfl.Layer {
       if (Array.isArray(inputs) && inputs.length !== 1) {
         throw new Error(`${NAME}: expected exactly one input tensor, but got ${inputs.length}`);
       }
-      const outputSize = (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize;
+      const outputSize =
+          (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize ?? this.graphOutputSize;
       return convTranspose3dOp(x, this.kernel!.read(), this.bias ? this.bias.read() : null,
           this.options(outputSize));
     });
