@@ -88,7 +88,11 @@ export function loadSafetensors(data: Uint8Array|ArrayBuffer): NamedTensorMap {
     const dt = DTYPES[e.dtype];
     const raw = bytes.subarray(dataStart + e.begin, dataStart + e.end);
     const strides = e.shape.map((_, i) => e.shape.slice(i + 1).reduce((a, b) => a * b, 1));
-    arrays.push([name, e, gather(raw, dt, e.shape, strides, 0)]);
+    try {
+      arrays.push([name, e, gather(raw, dt, e.shape, strides, 0)]);
+    } catch (err) {
+      fail(`tensor '${name}': ${(err as Error).message}`);
+    }
   }
   // Tensors only once everything has parsed, so an error leaves nothing to dispose.
   const out: NamedTensorMap = {};

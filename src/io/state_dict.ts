@@ -11,7 +11,10 @@ import {loadTorchFile, TorchLoadOptions} from './torch_zip.js';
 export function loadStateDict(data: Uint8Array|ArrayBuffer, options: TorchLoadOptions = {}):
     NamedTensorMap {
   const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-  if (bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b) {
+  const zip = bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b;
+  // A pickle (legacy torch.save) starts with PROTO 0x80; a safetensors header with '{' at 8.
+  const legacy = bytes.length >= 1 && bytes[0] === 0x80 && bytes[8] !== 0x7b;
+  if (zip || legacy) {
     return loadTorchFile(bytes, options).tensors;
   }
   return loadSafetensors(bytes);

@@ -111,7 +111,11 @@ export function loadTorchFile(data: Uint8Array|ArrayBuffer, options: TorchLoadOp
             `offset ${t.offset}) reaches past its storage of ${s.numel} elements`);
       }
     }
-    arrays.push([name, t, gather(raw, dt, t.size, t.stride, t.offset)]);
+    try {
+      arrays.push([name, t, gather(raw, dt, t.size, t.stride, t.offset)]);
+    } catch (err) {
+      fail(`tensor '${name}': ${(err as Error).message}`);
+    }
   }
   const tensors: NamedTensorMap = {};
   for (const [name, t, values] of arrays) {
