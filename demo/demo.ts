@@ -20,6 +20,7 @@ async function main() {
   console.log(`PyTorch ${info.torch} decoder: input [${io.input.shape}] → output ` +
       `[${io.output.shape}]`);
   const backends = Object.keys(tf.engine().registryFactory);
+  console.log(`registered backends: ${backends.join(', ')}`);
   let ok = true;
   const rows: string[] = [];
   for (const backend of backends) {
@@ -34,7 +35,7 @@ async function main() {
       assignStateDict(model, sd, {mapping: DECODER_MAPPING});
       tf.dispose(Object.values(sd));
       const x = tf.tensor(await io.input.data(), io.input.shape);
-      tf.dispose(model.predict(x));  // warm-up (kernel compilation, allocation)
+      for (let i = 0; i < 3; i++) tf.dispose(model.predict(x));  // warm-up (JIT, shaders)
       const runs = 5;
       const t0 = performance.now();
       let y = model.predict(x) as tf.Tensor;
