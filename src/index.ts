@@ -13,10 +13,14 @@ export {conv3dInfo, convInfo, convTranspose3dInfo, convTransposeInfo, transposed
 export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTranspose3DOptions, SpatialDims, SpatialOption, Triple} from './geometry.js';
 export * from './kernel_names.js';
 
-import {convTranspose3d as convTranspose3dLayer} from './layers/conv_transpose3d.js';
+import * as L from './layers/conv_transpose3d.js';
 /** Layers, mirroring `tf.layers.*`: `layers.convTranspose3d({inChannels, outChannels, …})`. */
-export const layers = {convTranspose3d: convTranspose3dLayer};
-export {ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
+export const layers = {
+  convTranspose3d: L.convTranspose3d,
+  convTranspose2d: L.convTranspose2d,
+  convTranspose1d: L.convTranspose1d,
+};
+export {ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
 export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
 export {loadSafetensors, parseSafetensorsHeader} from './io/safetensors.js';
 export {loadTorchFile} from './io/torch_zip.js';

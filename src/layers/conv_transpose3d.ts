@@ -1,6 +1,8 @@
 /**
- * `ConvTranspose3d`, PyTorch's `torch.nn.ConvTranspose3d` as a `tf.layers.Layer`: NCDHW input,
- * PyTorch's weight layout and initialisation, and our `convTranspose3d` op for the maths.
+ * `ConvTranspose3d` (and `ConvTranspose2d`, `ConvTranspose1d`): PyTorch's
+ * `torch.nn.ConvTranspose{3,2,1}d` as `tf.layers.Layer`s: channels-first input, PyTorch's weight
+ * layout and initialisation, and our ops for the maths. One class does the work for any number of
+ * spatial axes; the public classes only fix it.
  */
 import {DataType, randomUniform, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {layers as tfl, LayerVariable, Shape, SymbolicTensor} from '@tensorflow/tfjs-layers';
@@ -8,15 +10,12 @@ import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
 import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
 import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
 
-import {convTranspose3d as convTranspose3dOp} from '../conv_transpose3d.js';
-import {convTranspose3dInfo, fmtShape, SpatialOption, toTriple, Triple} from '../geometry.js';
+import {convTransposeNd} from '../conv_transpose3d.js';
+import {convTransposeInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
 
 /** The package name our classes are registered under (keys "tfjs-convtranspose3d>…"). */
 export const SERIALIZATION_PACKAGE = 'tfjs-convtranspose3d';
 
-const NAME = 'ConvTranspose3d';
-/** Our class name in saved models: prefixed so that it cannot clash with another package's. */
-const CLASS_NAME = 'PtConvTranspose3d';
 
 /** Constructor arguments: PyTorch's, in camelCase, plus tfjs' usual layer arguments. */
 export interface ConvTranspose3dLayerArgs extends LayerArgs {
@@ -69,29 +68,29 @@ export class TorchUniform extends serialization.Serializable {
 }
 serialization.registerClass(TorchUniform, SERIALIZATION_PACKAGE);
 
-function positiveInt(what: string, v: unknown): number {
+function positiveInt(name: string, what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
-    throw new Error(`${NAME}: ${what} must be a positive integer, but got ${String(v)}`);
+    throw new Error(`${name}: ${what} must be a positive integer, but got ${String(v)}`);
   }
   return v;
 }
 
 /**
- * A 3-D transposed convolution layer with PyTorch's semantics.
- *
- * Input `[N, inChannels, D, H, W]` (declare `inputShape: [C, D, H, W]`); weights `kernel`
- * `[inChannels, outChannels/groups, kD, kH, kW]` and `bias` `[outChannels]`, PyTorch's
- * layout, so a PyTorch state_dict's `weight` and `bias` load verbatim with `setWeights`.
+ * A transposed convolution layer with PyTorch's semantics and `nd` spatial axes (subclasses fix
+ * it). Input `[N, inChannels, ...spatial]`; weights `kernel` `[inChannels, outChannels/groups,
+ * ...kernelSize]` and `bias` `[outChannels]`, PyTorch's layout, so a PyTorch state_dict's
+ * `weight` and `bias` load verbatim with `setWeights`.
  */
-export class ConvTranspose3d extends tfl.Layer {
-  static className = CLASS_NAME;
+abstract class ConvTransposeNd extends tfl.Layer {
+  /** PyTorch's module name, used in messages. */
+  private readonly torchName: string;
   readonly inChannels: number;
   readonly outChannels: number;
-  readonly kernelSize: Triple;
-  readonly stride: Triple;
-  readonly padding: Triple;
-  readonly outputPadding: Triple;
-  readonly dilation: Triple;
+  readonly kernelSize: number[];
+  readonly stride: number[];
+  readonly padding: number[];
+  readonly outputPadding: number[];
+  readonly dilation: number[];
   readonly groups: number;
   readonly useBias: boolean;
   readonly paddingMode: 'zeros';
@@ -105,8 +104,10 @@ export class ConvTranspose3d extends tfl.Layer {
    */
   private graphOutputSize: number[]|null = null;
 
-  constructor(args: ConvTranspose3dLayerArgs) {
+  constructor(readonly spatialDims: SpatialDims, args: ConvTranspose3dLayerArgs) {
     super(args);
+    const nd = spatialDims;
+    const NAME = this.torchName = `ConvTranspose${nd}d`;
     if (args == null || typeof args !== 'object') {
       throw new Error(`${NAME}: expected a config object {inChannels, outChannels, kernelSize, …}`);
     }
@@ -115,8 +116,8 @@ export class ConvTranspose3d extends tfl.Layer {
     if (typeof groups !== 'number' || !Number.isInteger(groups) || groups <= 0) {
       throw new Error(`${NAME}: groups must be a positive integer (got groups=${String(groups)})`);
     }
-    this.inChannels = positiveInt('inChannels', args.inChannels);
-    this.outChannels = positiveInt('outChannels', args.outChannels);
+    this.inChannels = positiveInt(NAME, 'inChannels', args.inChannels);
+    this.outChannels = positiveInt(NAME, 'outChannels', args.outChannels);
     if (this.inChannels % groups !== 0) {
       throw new Error(`${NAME}: in_channels must be divisible by groups (got inChannels=` +
           `${this.inChannels}, groups=${groups})`);
@@ -132,19 +133,19 @@ export class ConvTranspose3d extends tfl.Layer {
           `paddingMode='${mode}'`);
     }
     if (mode !== 'zeros') {
-      throw new Error(`${NAME}: Only "zeros" padding mode is supported for ConvTranspose3d ` +
+      throw new Error(`${NAME}: Only "zeros" padding mode is supported for ${NAME} ` +
           `(got paddingMode='${mode}')`);
     }
     if (args.kernelSize == null) throw new Error(`${NAME}: kernelSize is required`);
-    this.kernelSize = toTriple(NAME, 'kernelSize', args.kernelSize, 1);
+    this.kernelSize = toSpatial(NAME, 'kernelSize', args.kernelSize, 1, nd);
     if (this.kernelSize.some(k => k < 1)) {
       throw new Error(`${NAME}: kernelSize must be positive, but got kernelSize=` +
           `${fmtShape(this.kernelSize)}`);
     }
-    this.stride = toTriple(NAME, 'stride', args.stride, 1);
-    this.padding = toTriple(NAME, 'padding', args.padding, 0);
-    this.outputPadding = toTriple(NAME, 'outputPadding', args.outputPadding, 0);
-    this.dilation = toTriple(NAME, 'dilation', args.dilation, 1);
+    this.stride = toSpatial(NAME, 'stride', args.stride, 1, nd);
+    this.padding = toSpatial(NAME, 'padding', args.padding, 0, nd);
+    this.outputPadding = toSpatial(NAME, 'outputPadding', args.outputPadding, 0, nd);
+    this.dilation = toSpatial(NAME, 'dilation', args.dilation, 1, nd);
     this.groups = groups;
     if (args.bias != null && typeof args.bias !== 'boolean') {
       throw new Error(`${NAME}: bias must be a boolean, but got ${String(args.bias)}`);
@@ -153,11 +154,11 @@ export class ConvTranspose3d extends tfl.Layer {
     this.paddingMode = 'zeros';
     // Let the shared geometry check stride/padding/dilation/outputPadding now, on a 1-voxel
     // input (output size itself depends on the input and is checked when the shape is known).
-    this.info([1, this.inChannels, 1, 1, 1], true);
-    this.inputSpec = [{ndim: 5, axes: {1: this.inChannels}}];
+    this.info([1, this.inChannels, ...new Array(nd).fill(1)], true);
+    this.inputSpec = [{ndim: nd + 2, axes: {1: this.inChannels}}];
   }
 
-  get weightShape(): [number, number, number, number, number] {
+  get weightShape(): number[] {
     return [this.inChannels, this.outChannels / this.groups, ...this.kernelSize];
   }
 
@@ -175,7 +176,7 @@ export class ConvTranspose3d extends tfl.Layer {
   /** The geometry of this layer on an input shape (option checks only, when `optionsOnly`). */
   private info(inputShape: number[], optionsOnly = false, outputSize?: number[]|null) {
     try {
-      return convTranspose3dInfo(NAME, inputShape, this.weightShape,
+      return convTransposeInfo(this.spatialDims, this.torchName, inputShape, this.weightShape,
           this.useBias ? [this.outChannels] : null, this.options(outputSize));
     } catch (e) {
       const msg = (e as Error).message;
@@ -186,8 +187,11 @@ export class ConvTranspose3d extends tfl.Layer {
 
   override build(inputShape: Shape|Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    if (shape.length !== 5 || shape[1] !== this.inChannels) {
-      throw new Error(`${NAME}: expected input [N, ${this.inChannels}, D, H, W] (NCDHW), but ` +
+    const nd = this.spatialDims;
+    if (shape.length !== nd + 2 || shape[1] !== this.inChannels) {
+      const axes = ['D', 'H', 'W'].slice(3 - nd).join(', ');
+      throw new Error(`${this.torchName}: expected input [N, ${this.inChannels}, ${axes}] ` +
+          `(channels first), but ` +
           `got input shape ${fmtShape(shape.map(s => s ?? -1))} (-1 = unknown)`);
     }
     const fanIn = (this.outChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1);
@@ -207,19 +211,20 @@ export class ConvTranspose3d extends tfl.Layer {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const standIn = 1 << 20;
     const concrete = shape.map((s, i) => s ?? (i === 0 ? 1 : standIn));
-    if (concrete.length === 5 && shape[1] == null) concrete[1] = this.inChannels;
+    const nd = this.spatialDims;
+    if (concrete.length === nd + 2 && shape[1] == null) concrete[1] = this.inChannels;
     let outputSize = this.pendingOutputSize;
     if (outputSize != null && shape.slice(2).some(s => s == null)) {
       outputSize = null;  // cannot check it against an unknown size; call() will
     }
     const info = this.info(concrete, false, outputSize);
-    const out: Shape = [...info!.outShape];
+    const out: Shape = userShape(info!.outShape, nd, true);
     shape.forEach((s, i) => {
       if (s == null && i !== 1) out[i] = null;
     });
     if (outputSize == null && this.pendingOutputSize != null) {
-      const sizes = this.pendingOutputSize.slice(-3);
-      for (let i = 0; i < 3; i++) out[2 + i] = sizes[i];
+      const sizes = this.pendingOutputSize.slice(-nd);
+      for (let i = 0; i < nd; i++) out[2 + i] = sizes[i];
     }
     return out;
   }
@@ -233,7 +238,7 @@ export class ConvTranspose3d extends tfl.Layer {
     if (symbolic && outputSize != null) {
       if (this.graphOutputSize != null &&
           JSON.stringify(this.graphOutputSize) !== JSON.stringify(outputSize)) {
-        throw new Error(`${NAME}: layer '${this.name}' was already applied in a model with ` +
+        throw new Error(`${this.torchName}: layer '${this.name}' was already applied in a model with ` +
             `outputSize ${fmtShape(this.graphOutputSize)}; a shared layer cannot use another ` +
             `one (${fmtShape(outputSize)}) in the same model`);
       }
@@ -251,12 +256,12 @@ export class ConvTranspose3d extends tfl.Layer {
     return tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       if (Array.isArray(inputs) && inputs.length !== 1) {
-        throw new Error(`${NAME}: expected exactly one input tensor, but got ${inputs.length}`);
+        throw new Error(`${this.torchName}: expected exactly one input tensor, but got ${inputs.length}`);
       }
       const outputSize =
           (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize ?? this.graphOutputSize;
-      return convTranspose3dOp(x, this.kernel!.read(), this.bias ? this.bias.read() : null,
-          this.options(outputSize));
+      return convTransposeNd(this.spatialDims, this.torchName, x, this.kernel!.read(),
+          this.bias ? this.bias.read() : null, this.options(outputSize));
     });
   }
 
@@ -276,9 +281,43 @@ export class ConvTranspose3d extends tfl.Layer {
     };
   }
 }
-serialization.registerClass(ConvTranspose3d, SERIALIZATION_PACKAGE);
+
+// Saved models name the class without its package: ours are prefixed so they cannot clash.
+
+/** PyTorch's `nn.ConvTranspose3d`: input `[N, C, D, H, W]` (declare `inputShape: [C, D, H, W]`). */
+export class ConvTranspose3d extends ConvTransposeNd {
+  static className = 'PtConvTranspose3d';
+  constructor(args: ConvTranspose3dLayerArgs) {
+    super(3, args);
+  }
+}
+/** PyTorch's `nn.ConvTranspose2d`: input `[N, C, H, W]`, kernel `[Cin, Cout/groups, kH, kW]`. */
+export class ConvTranspose2d extends ConvTransposeNd {
+  static className = 'PtConvTranspose2d';
+  constructor(args: ConvTranspose3dLayerArgs) {
+    super(2, args);
+  }
+}
+/** PyTorch's `nn.ConvTranspose1d`: input `[N, C, L]`, kernel `[Cin, Cout/groups, kL]`. */
+export class ConvTranspose1d extends ConvTransposeNd {
+  static className = 'PtConvTranspose1d';
+  constructor(args: ConvTranspose3dLayerArgs) {
+    super(1, args);
+  }
+}
+for (const cls of [ConvTranspose3d, ConvTranspose2d, ConvTranspose1d]) {
+  serialization.registerClass(cls, SERIALIZATION_PACKAGE);
+}
 
 /** `layers.convTranspose3d(config)`, as `tf.layers.conv3dTranspose(config)`. */
 export function convTranspose3d(config: ConvTranspose3dLayerArgs): ConvTranspose3d {
   return new ConvTranspose3d(config);
+}
+/** `layers.convTranspose2d(config)`. */
+export function convTranspose2d(config: ConvTranspose3dLayerArgs): ConvTranspose2d {
+  return new ConvTranspose2d(config);
+}
+/** `layers.convTranspose1d(config)`. */
+export function convTranspose1d(config: ConvTranspose3dLayerArgs): ConvTranspose1d {
+  return new ConvTranspose1d(config);
 }
