@@ -1,9 +1,10 @@
 /**
  * tfjs-convtranspose3d: PyTorch-exact ConvTranspose3d for TensorFlow.js.
- * Importing this module registers our kernels (cpu, …) and gradients with tfjs-core.
+ * Importing this module registers our kernels (cpu, wasm, …) and gradients with tfjs-core.
  */
 import './gradients.js';
 import '../kernels/cpu/register.js';
+import '../kernels/wasm/register.js';
 
 export {conv1d, conv2d, convTranspose1d, convTranspose2d} from './conv_2d_1d.js';
 export {conv3d} from './conv3d.js';
@@ -27,3 +28,6 @@ export {loadTorchFile} from './io/torch_zip.js';
 export type {TorchFileContents, TorchLoadOptions} from './io/torch_zip.js';
 export {assignStateDict, loadStateDict} from './io/state_dict.js';
 export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.js';
+export {ready} from './ready.js';
+export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatch.js';
+export type {CpuImplementation} from '../kernels/cpu/dispatch.js';

@@ -115,7 +115,7 @@ function tapRange(small: number, big: number, s: number, p: number, d: number, t
 }
 
 /** Per-axis, per-tap valid ranges, computed once per call. */
-function tapTables(info: ConvTranspose3DInfo): Array<Array<[number, number]>> {
+export function tapTables(info: ConvTranspose3DInfo): Array<Array<[number, number]>> {
   return [0, 1, 2].map(a => {
     const r: Array<[number, number]> = [];
     for (let t = 0; t < info.kernelSize[a]; t++) {
@@ -126,7 +126,7 @@ function tapTables(info: ConvTranspose3DInfo): Array<Array<[number, number]>> {
   });
 }
 
-function depthChunk(info: ConvTranspose3DInfo, rows: number): number {
+export function depthChunk(info: ConvTranspose3DInfo, rows: number): number {
   const plane = info.inSize[1] * info.inSize[2];
   return Math.max(1, Math.min(info.inSize[0], Math.floor(COLS_BUDGET / (rows * plane))));
 }

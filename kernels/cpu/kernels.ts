@@ -1,11 +1,12 @@
 /**
- * The `cpu` backend's kernels: read the backend's typed arrays, run the compute core, hand back a
- * new TensorInfo. No other tf ops are used, so no intermediate TensorInfo is ever created.
+ * The `cpu` backend's kernels: read the backend's typed arrays, run the compute core (WebAssembly
+ * SIMD or pure JS, see dispatch.ts), hand back a new TensorInfo. No other tf ops are used, so no
+ * intermediate TensorInfo is ever created. tfjs-backend-wasm reuses them through an adapter.
  */
 import type {DataId, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {infoFromAttrs, conv3dInfo, ConvTranspose3DAttrs, fmtShape} from '../../src/geometry.js';
 import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
-import {conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
+import {computeConv3d, computeConvTranspose3d, computeWeightGrad} from './dispatch.js';
 
 /** What we need of a backend that keeps its data in JS typed arrays (MathBackendCPU). */
 export interface TypedArrayBackend {
@@ -18,22 +19,26 @@ export function readF32(backend: TypedArrayBackend, t: TensorInfo): Float32Array
   return v instanceof Float32Array ? v : Float32Array.from(v as ArrayLike<number>);
 }
 
-const convTranspose3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
+/** Turns a backend into the two calls we need (the identity for MathBackendCPU). */
+export type BackendAdapter = (backend: unknown) => TypedArrayBackend;
+const asTypedArrayBackend: BackendAdapter = backend => backend as TypedArrayBackend;
+
+const convTranspose3dKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
   const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
-  const b = backend as unknown as TypedArrayBackend;
+  const b = adapt(backend);
   const info = infoFromAttrs('convTranspose3d', x.shape, weight.shape,
                              attrs as unknown as ConvTranspose3DAttrs);
-  const y = convTranspose3dForward(readF32(b, x), readF32(b, weight),
-                                   bias ? readF32(b, bias) : null, info);
+  const y = computeConvTranspose3d(readF32(b, x), readF32(b, weight),
+                                 bias ? readF32(b, bias) : null, info);
   return b.makeTensorInfo(info.outShape, 'float32', y);
 };
 
-const conv3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
+const conv3dKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
   const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
-  const b = backend as unknown as TypedArrayBackend;
+  const b = adapt(backend);
   const info = conv3dInfo('conv3d', x.shape, weight.shape, bias?.shape,
                           attrs as unknown as ConvTranspose3DAttrs);
-  const y = conv3dForward(readF32(b, x), readF32(b, weight), bias ? readF32(b, bias) : null, info);
+  const y = computeConv3d(readF32(b, x), readF32(b, weight), bias ? readF32(b, bias) : null, info);
   return b.makeTensorInfo(info.inShape, 'float32', y);
 };
 
@@ -50,20 +55,21 @@ export function weightGradInfo(
   return info;
 }
 
-const weightGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
+const weightGradKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
   const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
-  const b = backend as unknown as TypedArrayBackend;
+  const b = adapt(backend);
   const info = weightGradInfo(x.shape, dy.shape,
                               attrs as unknown as ConvTranspose3DWeightGradAttrs);
-  const dw = convTranspose3dWeightGrad(readF32(b, x), readF32(b, dy), info);
+  const dw = computeWeightGrad(readF32(b, x), readF32(b, dy), info);
   return b.makeTensorInfo(info.weightShape, 'float32', dw);
 };
 
 /** Kernel configs for a backend that stores typed arrays (cpu, and stand-ins wrapping it). */
-export function typedArrayKernelConfigs(backendName: string): KernelConfig[] {
+export function typedArrayKernelConfigs(
+    backendName: string, adapt: BackendAdapter = asTypedArrayBackend): KernelConfig[] {
   return [
-    {kernelName: ConvTranspose3D, backendName, kernelFunc: convTranspose3dKernel},
-    {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel},
-    {kernelName: ConvTranspose3DWeightGrad, backendName, kernelFunc: weightGradKernel},
+    {kernelName: ConvTranspose3D, backendName, kernelFunc: convTranspose3dKernel(adapt)},
+    {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel(adapt)},
+    {kernelName: ConvTranspose3DWeightGrad, backendName, kernelFunc: weightGradKernel(adapt)},
   ];
 }

@@ -1,0 +1,84 @@
+/**
+ * Chooses the compute core behind our kernels on backends that hand us typed arrays (cpu, and
+ * tfjs-backend-wasm): the WebAssembly SIMD core when it is available and loaded, else the pure-JS
+ * one (kernels/cpu/compute.ts, the readable oracle). `setCpuImplementation` forces either, so
+ * tests run every fixture through both; the TFJS_CT3D_CPU environment variable (`js`, `wasm` or
+ * `auto`) sets the initial choice in Node.
+ */
+import type {ConvTranspose3DInfo} from '../../src/geometry.js';
+import {wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmSimdSupported} from '../simd/simd_core.js';
+import {conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
+
+export type CpuImplementation = 'js'|'wasm'|'auto';
+
+function initial(): CpuImplementation {
+  const env = (globalThis as {process?: {env?: Record<string, string|undefined>}}).process?.env;
+  const v = env?.TFJS_CT3D_CPU;
+  return v === 'js' || v === 'wasm' ? v : 'auto';
+}
+
+let choice: CpuImplementation = initial();
+
+/**
+ * Forces the compute core of our cpu (and tfjs-backend-wasm) kernels: 'js' (pure JavaScript),
+ * 'wasm' (WebAssembly SIMD; throws if this platform lacks it) or 'auto' (wasm once loaded, the
+ * default). In browsers, await `ready()` before relying on 'wasm'.
+ */
+export function setCpuImplementation(impl: CpuImplementation): void {
+  if (impl !== 'js' && impl !== 'wasm' && impl !== 'auto') {
+    throw new Error(`setCpuImplementation: expected 'js', 'wasm' or 'auto', but got ${
+        String(impl)}`);
+  }
+  if (impl === 'wasm' && !wasmSimdSupported()) {
+    throw new Error('setCpuImplementation: this platform has no WebAssembly SIMD');
+  }
+  choice = impl;
+}
+
+/** The core our kernels run on right now: 'wasm' or 'js'. */
+export function getCpuImplementation(): 'js'|'wasm' {
+  return choice !== 'js' && wasmCore() != null ? 'wasm' : 'js';
+}
+
+/** Work the wasm core takes: non-empty, parameter tables and memory within its limits. */
+function wasmFits(info: ConvTranspose3DInfo, ...arrays: number[]): boolean {
+  const taps = info.kernelSize[0] + info.kernelSize[1] + info.kernelSize[2];
+  const total = arrays.reduce((a, b) => a + b, 0);
+  return arrays.every(n => n > 0) && 32 + 2 * taps <= 1024 && total * 4 < 2 ** 31;
+}
+
+function core(info: ConvTranspose3DInfo, ...arrays: number[]) {
+  if (choice === 'js') return null;
+  const c = wasmCore();
+  if (c == null && choice === 'wasm') {
+    throw new Error('tfjs-convtranspose3d: the WebAssembly core is not loaded yet; await ready()');
+  }
+  return c != null && wasmFits(info, ...arrays) ? c : null;
+}
+
+const colsSize = (info: ConvTranspose3DInfo) => info.outChannelsPerGroup *
+    info.kernelSize[0] * info.kernelSize[1] * info.kernelSize[2] *
+    info.inSize[0] * info.inSize[1] * info.inSize[2];
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+
+export function computeConvTranspose3d(
+    x: Float32Array, w: Float32Array, bias: Float32Array|null,
+    info: ConvTranspose3DInfo): Float32Array {
+  const c = core(info, x.length, w.length, numel(info.outShape), colsSize(info));
+  return c ? wasmConvTranspose3dForward(c, x, w, bias, info) :
+             convTranspose3dForward(x, w, bias, info);
+}
+
+export function computeConv3d(
+    x: Float32Array, w: Float32Array, bias: Float32Array|null,
+    info: ConvTranspose3DInfo): Float32Array {
+  const c = core(info, x.length, w.length, numel(info.inShape), colsSize(info));
+  return c ? wasmConv3dForward(c, x, w, bias, info) : conv3dForward(x, w, bias, info);
+}
+
+export function computeWeightGrad(
+    x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
+  const c = core(info, x.length, dy.length, numel(info.weightShape), colsSize(info));
+  return c ? wasmConvTranspose3dWeightGrad(c, x, dy, info) :
+             convTranspose3dWeightGrad(x, dy, info);
+}

@@ -1,0 +1,347 @@
+/**
+ * The WebAssembly SIMD compute core (AssemblyScript; `npm run build:wasm` compiles it into
+ * ../core_wasm.ts). It mirrors kernels/cpu/compute.ts, which stays the readable oracle: one GEMM
+ * per (batch, group, depth chunk) plus a col2vol/vol2col pass whose loop bounds come from per-tap
+ * tables, so out-of-range positions are never visited.
+ *
+ * The JS side (../simd_core.ts) owns the linear memory layout: it writes the geometry into an i32
+ * parameter block, copies the inputs in, calls one driver and copies the output out. Pointers are
+ * byte addresses; sizes, strides and offsets are in f32 elements.
+ */
+
+// Parameter block layout (i32 slots), written by simd_core.ts.
+const P_N = 0, P_G = 1, P_CIG = 2, P_COG = 3, P_D = 4, P_H = 5, P_W = 6, P_OD = 7, P_OH = 8,
+      P_OW = 9, P_KD = 10, P_KH = 11, P_KW = 12, P_SD = 13, P_SH = 14, P_SW = 15, P_PD = 16,
+      P_PH = 17, P_PW = 18, P_DD = 19, P_DH = 20, P_DW = 21, P_DCHUNK = 22, P_CIN = 23,
+      P_COUT = 24;
+/** The per-tap [lo, hi) tables (axis D, then H, then W) start at this slot. */
+const P_TABLES = 32;
+
+/** GEMM blocking: a KC×8 B panel stays in L1, an MC×KC A block and a KC×NC B block in L2. */
+const KC = 256, MC = 64, NC = 512;
+/** Scratch the JS side reserves for us: packed A, packed B and a 4×8 tile. */
+export const SCRATCH_BYTES: i32 = (MC * KC + NC * KC + 32) * 4;
+
+let packA: usize = 0;
+let packB: usize = 0;
+let tile: usize = 0;
+
+export function heapBase(): usize {
+  return (__heap_base + 15) & ~15;
+}
+
+@inline function p(par: usize, slot: i32): i32 {
+  return load<i32>(par + (<usize>slot << 2));
+}
+
+@inline function at(base: usize, i: i32): usize {
+  return base + (<usize>i << 2);
+}
+
+/**
+ * C[m, n] (+)= Σ_k A(m, k) · B(k, n), A(m, k) = A[m·aSm + k·aSk], B(k, n) = B[k·bSk + n·bSn],
+ * C row-major with leading dimension ldc. With `accumulate` false the first K slice overwrites C.
+ * A is packed into 4-row panels, B into 8-column panels (zero padded), and a 4×8 micro-kernel
+ * keeps 8 f32x4 accumulators in registers.
+ */
+function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bSk: i32, bSn: i32,
+              C: usize, ldc: i32, accumulate: bool): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    if (!accumulate) for (let m = 0; m < M; m++) memory.fill(at(C, m * ldc), 0, <usize>N << 2);
+    return;
+  }
+  for (let k0 = 0; k0 < K; k0 += KC) {
+    const kk = min(KC, K - k0);
+    const add = accumulate || k0 > 0;
+    for (let n0 = 0; n0 < N; n0 += NC) {
+      const nc = min(NC, N - n0);
+      const nPanels = (nc + 7) >> 3;
+      // packB[(jp·kk + k)·8 + j] = B(k0 + k, n0 + 8·jp + j)
+      for (let jp = 0; jp < nPanels; jp++) {
+        const nb = n0 + (jp << 3);
+        const nn = min(8, N - nb);
+        let q = packB + (<usize>(jp * kk) << 5);
+        if (nn == 8 && bSn == 1) {
+          for (let k = 0; k < kk; k++, q += 32) {
+            const src = at(B, (k0 + k) * bSk + nb);
+            v128.store(q, v128.load(src));
+            v128.store(q, v128.load(src, 16), 16);
+          }
+        } else {
+          for (let k = 0; k < kk; k++, q += 32) {
+            const row = (k0 + k) * bSk;
+            for (let j = 0; j < 8; j++) {
+              store<f32>(q + (<usize>j << 2), j < nn ? load<f32>(at(B, row + (nb + j) * bSn)) : 0);
+            }
+          }
+        }
+      }
+      for (let m0 = 0; m0 < M; m0 += MC) {
+        const mc = min(MC, M - m0);
+        const mPanels = (mc + 3) >> 2;
+        // packA[(ip·kk + k)·4 + i] = A(m0 + 4·ip + i, k0 + k)
+        for (let ip = 0; ip < mPanels; ip++) {
+          for (let i = 0; i < 4; i++) {
+            const m = m0 + (ip << 2) + i;
+            let q = packA + (<usize>(ip * kk) << 4) + (<usize>i << 2);
+            if (m < M) {
+              let src = at(A, m * aSm + k0 * aSk);
+              const step = <usize>aSk << 2;
+              for (let k = 0; k < kk; k++, q += 16, src += step) store<f32>(q, load<f32>(src));
+            } else {
+              for (let k = 0; k < kk; k++, q += 16) store<f32>(q, 0);
+            }
+          }
+        }
+        for (let jp = 0; jp < nPanels; jp++) {
+          const nb = n0 + (jp << 3);
+          const nn = min(8, N - nb);
+          for (let ip = 0; ip < mPanels; ip++) {
+            let pa = packA + (<usize>(ip * kk) << 4);
+            let pb = packB + (<usize>(jp * kk) << 5);
+            let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
+            let c11 = f32x4.splat(0), c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+            let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+            for (let k = 0; k < kk; k++, pa += 16, pb += 32) {
+              const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+              const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+              c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+              c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+              c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+              c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+              const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
+              c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+              c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+              c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+              c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+            }
+            const m = m0 + (ip << 2);
+            if (nn == 8 && m + 4 <= M) {
+              let pc = at(C, m * ldc + nb);
+              const step = <usize>ldc << 2;
+              if (add) {
+                v128.store(pc, f32x4.add(v128.load(pc), c00));
+                v128.store(pc, f32x4.add(v128.load(pc, 16), c01), 16);
+                pc += step;
+                v128.store(pc, f32x4.add(v128.load(pc), c10));
+                v128.store(pc, f32x4.add(v128.load(pc, 16), c11), 16);
+                pc += step;
+                v128.store(pc, f32x4.add(v128.load(pc), c20));
+                v128.store(pc, f32x4.add(v128.load(pc, 16), c21), 16);
+                pc += step;
+                v128.store(pc, f32x4.add(v128.load(pc), c30));
+                v128.store(pc, f32x4.add(v128.load(pc, 16), c31), 16);
+              } else {
+                v128.store(pc, c00);
+                v128.store(pc, c01, 16);
+                pc += step;
+                v128.store(pc, c10);
+                v128.store(pc, c11, 16);
+                pc += step;
+                v128.store(pc, c20);
+                v128.store(pc, c21, 16);
+                pc += step;
+                v128.store(pc, c30);
+                v128.store(pc, c31, 16);
+              }
+            } else {
+              v128.store(tile, c00);
+              v128.store(tile, c01, 16);
+              v128.store(tile, c10, 32);
+              v128.store(tile, c11, 48);
+              v128.store(tile, c20, 64);
+              v128.store(tile, c21, 80);
+              v128.store(tile, c30, 96);
+              v128.store(tile, c31, 112);
+              for (let i = 0; i < 4 && m + i < M; i++) {
+                for (let j = 0; j < nn; j++) {
+                  const pc = at(C, (m + i) * ldc + nb + j);
+                  const v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
+                  store<f32>(pc, add ? load<f32>(pc) + v : v);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Moves data between `cols` (rows = (c, kd, kh, kw) for `channels` big channels, columns = small
+ * positions of depth chunk [d0, d1)) and the big tensor at element offset `bigOff`: `scatter`
+ * adds cols into big (col2vol), otherwise copies big into cols (vol2col; cols zeroed first).
+ */
+function transfer(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bigOff: i32,
+                  cols: usize, scatter: bool): void {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const H = p(par, P_H), W = p(par, P_W);
+  const oH = p(par, P_OH), oW = p(par, P_OW);
+  const oL = p(par, P_OD) * oH * oW;
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const t0 = par + (<usize>P_TABLES << 2);
+  const t1 = t0 + (<usize>kD << 3), t2 = t1 + (<usize>kH << 3);
+  const chunkLen = (d1 - d0) * H * W;
+  const bstep = <usize>sw << 2;
+  let m = 0;
+  for (let c = 0; c < channels; c++) {
+    const base = bigOff + c * oL;
+    for (let kd = 0; kd < kD; kd++) {
+      const a = max(load<i32>(t0 + (<usize>kd << 3)), d0);
+      const b = min(load<i32>(t0 + (<usize>kd << 3), 4), d1);
+      for (let kh = 0; kh < kH; kh++) {
+        const hlo = load<i32>(t1 + (<usize>kh << 3)), hhi = load<i32>(t1 + (<usize>kh << 3), 4);
+        for (let kw = 0; kw < kW; kw++, m++) {
+          const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
+          const n = whi - wlo;
+          if (n <= 0) continue;
+          const colRow = m * chunkLen;
+          for (let id = a; id < b; id++) {
+            const od = id * sd - pd + kd * dd;
+            for (let ih = hlo; ih < hhi; ih++) {
+              const oh = ih * sh - ph + kh * dh;
+              let pc = at(cols, colRow + ((id - d0) * H + ih) * W + wlo);
+              let pb = at(big, base + (od * oH + oh) * oW + wlo * sw - pw + kw * dw);
+              let i = 0;
+              if (scatter) {
+                if (sw == 1) {
+                  for (; i + 4 <= n; i += 4, pc += 16, pb += 16) {
+                    v128.store(pb, f32x4.add(v128.load(pb), v128.load(pc)));
+                  }
+                } else if (sw == 2) {
+                  // big[2i] += c[i]: four of cols, interleaved with zeros, into two vectors of
+                  // big. Only while element i + 4 exists, so big[2i + 7] lies inside the run.
+                  const z = f32x4.splat(0);
+                  for (; i + 4 < n; i += 4, pc += 16, pb += 32) {
+                    const v = v128.load(pc);
+                    v128.store(pb, f32x4.add(v128.load(pb), v128.shuffle<f32>(v, z, 0, 4, 1, 4)));
+                    v128.store(pb, f32x4.add(v128.load(pb, 16), v128.shuffle<f32>(v, z, 2, 4, 3, 4)), 16);
+                  }
+                }
+                for (; i < n; i++, pc += 4, pb += bstep) store<f32>(pb, load<f32>(pb) + load<f32>(pc));
+              } else {
+                if (sw == 1) {
+                  for (; i + 4 <= n; i += 4, pc += 16, pb += 16) v128.store(pc, v128.load(pb));
+                } else if (sw == 2) {
+                  for (; i + 4 < n; i += 4, pc += 16, pb += 32) {
+                    v128.store(pc, v128.shuffle<f32>(v128.load(pb), v128.load(pb, 16), 0, 2, 4, 6));
+                  }
+                }
+                for (; i < n; i++, pc += 4, pb += bstep) store<f32>(pc, load<f32>(pb));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+function fillBias(y: usize, bias: usize, batch: i32, channels: i32, len: i32): void {
+  for (let n = 0; n < batch; n++) {
+    for (let c = 0; c < channels; c++) {
+      const v = f32x4.splat(bias == 0 ? 0 : load<f32>(at(bias, c)));
+      let q = at(y, (n * channels + c) * len);
+      const end = q + (<usize>len << 2);
+      for (; q + 16 <= end; q += 16) v128.store(q, v);
+      for (; q < end; q += 4) store<f32>(q, f32x4.extract_lane(v, 0));
+    }
+  }
+}
+
+function setScratch(scratch: usize): void {
+  packA = scratch;
+  packB = packA + (<usize>(MC * KC) << 2);
+  tile = packB + (<usize>(NC * KC) << 2);
+}
+
+/** y = convTranspose3d(x, w) + bias (bias 0: none). x: small side, y: big side. */
+export function forward(par: usize, x: usize, w: usize, bias: usize, y: usize, cols: usize,
+                        scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), plane = p(par, P_H) * p(par, P_W);
+  const L = D * plane, oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW);
+  const kvol = p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
+  const M = Cog * kvol;
+  fillBias(y, bias, N, Cout, oL);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const xOff = (n * Cin + g * Cig) * L;
+      const wOff = g * Cig * M;
+      for (let d0 = 0; d0 < D; d0 += dChunk) {
+        const d1 = min(D, d0 + dChunk);
+        const len = (d1 - d0) * plane;
+        // cols[m, l] = Σ_ci W[ci, m] · x[ci, l]
+        gemm(M, len, Cig, at(w, wOff), 1, M, at(x, xOff + d0 * plane), L, 1, cols, len, false);
+        transfer(par, Cog, d0, d1, y, (n * Cout + g * Cog) * oL, cols, true);
+      }
+    }
+  }
+}
+
+function vol2col(par: usize, big: usize, bigOff: i32, channels: i32, d0: i32, d1: i32,
+                 cols: usize): void {
+  const kvol = p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const len = (d1 - d0) * p(par, P_H) * p(par, P_W);
+  memory.fill(cols, 0, <usize>(channels * kvol * len) << 2);
+  transfer(par, channels, d0, d1, big, bigOff, cols, false);
+}
+
+/** y = conv3d(x, w) + bias, PyTorch semantics. x: big side, y: small side. */
+export function conv3d(par: usize, x: usize, w: usize, bias: usize, y: usize, cols: usize,
+                       scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), plane = p(par, P_H) * p(par, P_W);
+  const L = D * plane, oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW);
+  const kvol = p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
+  const K = Cog * kvol;
+  fillBias(y, bias, N, Cin, L);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const bigOff = (n * Cout + g * Cog) * oL;
+      for (let d0 = 0; d0 < D; d0 += dChunk) {
+        const d1 = min(D, d0 + dChunk);
+        const len = (d1 - d0) * plane;
+        vol2col(par, x, bigOff, Cog, d0, d1, cols);
+        // y[ci, l] += Σ_m W[ci, m] · cols[m, l]
+        gemm(Cig, len, K, at(w, g * Cig * K), K, 1, cols, len, 1,
+             at(y, (n * Cin + g * Cig) * L + d0 * plane), L, true);
+      }
+    }
+  }
+}
+
+/** dW = Σ_n Σ_l x[n, ci, l] · vol2col(dy)[m, l]. x: small side, dy: big side. */
+export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usize,
+                           scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), plane = p(par, P_H) * p(par, P_W);
+  const L = D * plane, oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW);
+  const kvol = p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
+  const M = Cog * kvol;
+  memory.fill(dw, 0, <usize>(Cin * M) << 2);
+  for (let n = 0; n < N; n++) {
+    for (let g = 0; g < G; g++) {
+      const bigOff = (n * Cout + g * Cog) * oL;
+      const xOff = (n * Cin + g * Cig) * L;
+      for (let d0 = 0; d0 < D; d0 += dChunk) {
+        const d1 = min(D, d0 + dChunk);
+        const len = (d1 - d0) * plane;
+        vol2col(par, dy, bigOff, Cog, d0, d1, cols);
+        // dW[ci, m] += Σ_l x[ci, l] · cols[m, l]
+        gemm(Cig, M, len, at(x, xOff + d0 * plane), L, 1, cols, 1, len, at(dw, g * Cig * M), M,
+             true);
+      }
+    }
+  }
+}

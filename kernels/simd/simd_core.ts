@@ -1,0 +1,196 @@
+/**
+ * The WebAssembly SIMD compute core, seen from JS: same signatures as kernels/cpu/compute.ts (the
+ * pure-JS oracle and fallback), so a kernel can call either.
+ *
+ * Loading: Node compiles the embedded module synchronously when this file is imported; elsewhere
+ * (browsers forbid synchronous compilation of large modules on the main thread) `ready()`
+ * compiles it asynchronously and the JS path is used until it resolves. Without WebAssembly SIMD
+ * the core is never loaded and everything runs on the JS path.
+ *
+ * Memory: one linear memory holding [parameter block | scratch | inputs | output | cols], grown
+ * as needed and kept for the next call. Inputs are copied in and the output copied out.
+ */
+import type {ConvTranspose3DInfo} from '../../src/geometry.js';
+import {depthChunk, tapTables} from '../cpu/compute.js';
+import {CORE_WASM_BASE64} from './core_wasm.js';
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  SCRATCH_BYTES: WebAssembly.Global;
+  heapBase(): number;
+  forward(par: number, x: number, w: number, bias: number, y: number, cols: number,
+          scratch: number): void;
+  conv3d(par: number, x: number, w: number, bias: number, y: number, cols: number,
+         scratch: number): void;
+  weightGrad(par: number, x: number, dy: number, dw: number, cols: number,
+             scratch: number): void;
+}
+
+/** A minimal module using a v128 instruction (i8x16.popcnt), as wasm-feature-detect does. */
+const SIMD_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+  15, 253, 98, 11,
+]);
+
+let simd: boolean|null = null;
+
+/** Whether this platform runs WebAssembly with 128-bit SIMD. */
+export function wasmSimdSupported(): boolean {
+  if (simd == null) {
+    try {
+      simd = typeof WebAssembly === 'object' && WebAssembly.validate(SIMD_PROBE);
+    } catch {
+      simd = false;
+    }
+  }
+  return simd;
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const bin = atob(CORE_WASM_BASE64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+const imports = {env: {}};
+let core: CoreExports|null = null;
+let loading: Promise<boolean>|null = null;
+
+/** The instantiated core, or null while it is not (yet) available. */
+export function wasmCore(): CoreExports|null {
+  return core;
+}
+
+/**
+ * Compiles and instantiates the core asynchronously (a no-op once done); resolves to whether the
+ * wasm path is available. The package's `ready()`.
+ */
+export function loadWasmCore(): Promise<boolean> {
+  if (core != null) return Promise.resolve(true);
+  if (!wasmSimdSupported()) return Promise.resolve(false);
+  if (loading == null) {
+    loading = WebAssembly.instantiate(moduleBytes(), imports)
+        .then(({instance}: WebAssembly.WebAssemblyInstantiatedSource) => {
+          core ??= instance.exports as unknown as CoreExports;
+          return true;
+        }, () => false);
+  }
+  return loading;
+}
+
+function isNode(): boolean {
+  const p = (globalThis as {process?: {versions?: {node?: string}}}).process;
+  return p?.versions?.node != null;
+}
+
+// Node allows synchronous compilation of any size: the core is ready at import.
+if (isNode() && wasmSimdSupported()) {
+  try {
+    core = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), imports).exports as
+        unknown as CoreExports;
+  } catch {
+    core = null;
+  }
+}
+
+const PARAMS_BYTES = 4096;
+
+/** Byte layout of one call: 16-byte aligned regions after the parameter block and scratch. */
+class Arena {
+  private next: number;
+  constructor(private readonly c: CoreExports) {
+    this.next = c.heapBase() + PARAMS_BYTES + (c.SCRATCH_BYTES.value as number);
+  }
+  alloc(floats: number): number {
+    const at = this.next;
+    this.next += Math.ceil(floats / 4) * 16;
+    return at;
+  }
+  /** Grows the memory to hold everything allocated; returns a fresh f32 view. */
+  commit(): Float32Array {
+    const mem = this.c.memory;
+    const need = this.next - mem.buffer.byteLength;
+    if (need > 0) mem.grow(Math.ceil(need / 65536));
+    return new Float32Array(mem.buffer);
+  }
+}
+
+/** Writes the geometry record and per-tap tables into the parameter block (layout: core.ts). */
+function writeParams(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number): number {
+  const par = c.heapBase();
+  const i32 = new Int32Array(c.memory.buffer, par, PARAMS_BYTES / 4);
+  i32.set([
+    info.batchSize, info.groups, info.inChannelsPerGroup, info.outChannelsPerGroup,
+    ...info.inSize, ...info.outSize, ...info.kernelSize, ...info.stride, ...info.padding,
+    ...info.dilation, dChunk, info.inChannels, info.outChannels,
+  ]);
+  let slot = 32;
+  for (const axis of tapTables(info)) {
+    for (const [lo, hi] of axis) {
+      i32[slot++] = lo;
+      i32[slot++] = hi;
+    }
+  }
+  return par;
+}
+
+const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const kvol = (info: ConvTranspose3DInfo) =>
+    info.kernelSize[0] * info.kernelSize[1] * info.kernelSize[2];
+const plane = (info: ConvTranspose3DInfo) => info.inSize[1] * info.inSize[2];
+
+/** convTranspose3dForward of compute.ts on the wasm core. */
+export function wasmConvTranspose3dForward(
+    c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
+    info: ConvTranspose3DInfo): Float32Array {
+  const M = info.outChannelsPerGroup * kvol(info);
+  const dChunk = depthChunk(info, M);
+  const a = new Arena(c);
+  const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
+  const ny = size(info.outShape), py = a.alloc(ny);
+  const pc = a.alloc(M * dChunk * plane(info));
+  const heap = a.commit();
+  const par = writeParams(c, info, dChunk);
+  heap.set(x, px >> 2);
+  heap.set(w, pw >> 2);
+  if (bias) heap.set(bias, pb >> 2);
+  c.forward(par, px, pw, pb, py, pc, c.heapBase() + PARAMS_BYTES);
+  return heap.slice(py >> 2, (py >> 2) + ny);
+}
+
+/** conv3dForward of compute.ts on the wasm core (x: big side, result: small side). */
+export function wasmConv3dForward(
+    c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
+    info: ConvTranspose3DInfo): Float32Array {
+  const K = info.outChannelsPerGroup * kvol(info);
+  const dChunk = depthChunk(info, K);
+  const a = new Arena(c);
+  const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
+  const ny = size(info.inShape), py = a.alloc(ny);
+  const pc = a.alloc(K * dChunk * plane(info));
+  const heap = a.commit();
+  const par = writeParams(c, info, dChunk);
+  heap.set(x, px >> 2);
+  heap.set(w, pw >> 2);
+  if (bias) heap.set(bias, pb >> 2);
+  c.conv3d(par, px, pw, pb, py, pc, c.heapBase() + PARAMS_BYTES);
+  return heap.slice(py >> 2, (py >> 2) + ny);
+}
+
+/** convTranspose3dWeightGrad of compute.ts on the wasm core. */
+export function wasmConvTranspose3dWeightGrad(
+    c: CoreExports, x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
+  const M = info.outChannelsPerGroup * kvol(info);
+  const dChunk = depthChunk(info, M);
+  const a = new Arena(c);
+  const px = a.alloc(x.length), pd = a.alloc(dy.length);
+  const nw = size(info.weightShape), pw = a.alloc(nw);
+  const pc = a.alloc(M * dChunk * plane(info));
+  const heap = a.commit();
+  const par = writeParams(c, info, dChunk);
+  heap.set(x, px >> 2);
+  heap.set(dy, pd >> 2);
+  c.weightGrad(par, px, pd, pw, pc, c.heapBase() + PARAMS_BYTES);
+  return heap.slice(pw >> 2, (pw >> 2) + nw);
+}
