@@ -1,5 +1,6 @@
 /** Shared test helpers: fixture tensors, closeness, leak checks, per-backend suites. */
 import * as tf from '@tensorflow/tfjs-core';
+import {setCpuImplementation} from '../src/index.js';
 
 export interface FixtureArray {shape: number[]; data: number[]}
 
@@ -40,10 +41,14 @@ export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<
   }
 }
 
-/** Backends the parity suites run on; the browser setup widens it to ['cpu', 'webgl']. */
+/**
+ * Backends the parity suites run on. `cpu:js` is the cpu backend with our pure-JS compute core
+ * forced (plain `cpu` uses the WebAssembly SIMD core where available), so every fixture goes
+ * through both. Node runs ['cpu', 'cpu:js', 'wasm']; the browser setup sets its own list.
+ */
 export function testBackends(): string[] {
   const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]};
-  return g.TFJS_CT3D_TEST_BACKENDS ?? ['cpu'];
+  return g.TFJS_CT3D_TEST_BACKENDS ?? ['cpu', 'cpu:js'];
 }
 
 /** Tolerances per backend (float16 textures get looser ones). */
@@ -54,17 +59,23 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
   return {atol: base * scale, rtol: base * scale};
 }
 
-/** `describe` once per test backend, with that backend active inside. */
+/**
+ * `describe` once per test backend, with that backend active inside; `fn` gets the tfjs backend
+ * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite.
+ */
 export function describeWithBackends(name: string, fn: (backend: string) => void) {
-  for (const backend of testBackends()) {
-    describe(`${name} [${backend}]`, () => {
+  for (const label of testBackends()) {
+    const [backend, impl] = label.split(':');
+    describe(`${name} [${label}]`, () => {
       let previous: string;
       beforeAll(async () => {
         previous = tf.getBackend();
         await tf.setBackend(backend);
         await tf.ready();
+        setCpuImplementation(impl === 'js' ? 'js' : 'auto');
       });
       afterAll(async () => {
+        setCpuImplementation('auto');
         await tf.setBackend(previous);
       });
       fn(backend);

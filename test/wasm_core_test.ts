@@ -1,0 +1,97 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {conv3d, convTranspose3d, convTranspose3dWeightGrad, getCpuImplementation, ready, setCpuImplementation} from '../src/index.js';
+import type {ConvTranspose3DOptions} from '../src/index.js';
+import {refConvTranspose3d} from './reference.js';
+import {expectClose, expectNoLeak} from './util.js';
+
+describe('WebAssembly SIMD core: switching', () => {
+  afterEach(() => setCpuImplementation('auto'));
+
+  it('is ready in Node and used by default', async () => {
+    expect(await ready()).toBe(true);
+    expect(getCpuImplementation()).toBe('wasm');
+  });
+
+  it('can be forced off and on', () => {
+    setCpuImplementation('js');
+    expect(getCpuImplementation()).toBe('js');
+    setCpuImplementation('wasm');
+    expect(getCpuImplementation()).toBe('wasm');
+  });
+
+  it('refuses an unknown implementation, naming it', () => {
+    expect(() => setCpuImplementation('gpu' as 'js'))
+        .toThrowError(/expected 'js', 'wasm' or 'auto', but got gpu/);
+  });
+});
+
+/**
+ * Geometries chosen for the core's blocking edges, each checked through the wasm core against
+ * the pure-JS core (all three kernels) and the float64 reference (forward).
+ */
+const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3DOptions}> = [
+  {name: 'K > KC: 300 input channels (first K slice overwrites, later ones add)',
+   x: [1, 300, 2, 3, 5], w: [300, 5, 1, 2, 3], opts: {stride: [1, 2, 1]}},
+  {name: 'N > NC: 600-element planes, dilation, output padding',
+   x: [2, 3, 4, 24, 25], w: [3, 2, 2, 2, 2],
+   opts: {stride: 2, padding: 1, outputPadding: 1, dilation: [1, 2, 1]}},
+  {name: 'conv3d reduction over 324 taps',
+   x: [1, 4, 3, 4, 5], w: [4, 12, 3, 3, 3], opts: {padding: 1}},
+  {name: 'stride 3 (scalar runs), groups, padding that empties some taps',
+   x: [1, 6, 3, 3, 3], w: [6, 1, 5, 5, 5], opts: {stride: 3, padding: 4, groups: 2}},
+  {name: 'stride 2 along W with ragged SIMD tails',
+   x: [1, 2, 3, 5, 13], w: [2, 3, 3, 3, 3],
+   opts: {stride: 2, padding: [0, 1, 2], outputPadding: [1, 0, 1]}},
+  {name: 'stride 1 along W with runs not a multiple of 4',
+   x: [1, 3, 2, 3, 7], w: [3, 4, 3, 3, 3], opts: {padding: 1}},
+];
+
+function rand(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    a[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return a;
+}
+
+type Shape5 = [number, number, number, number, number];
+const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const triple = (v: number|number[]|undefined, d: number) =>
+    v == null ? [d, d, d] : typeof v === 'number' ? [v, v, v] : v;
+
+describe('WebAssembly SIMD core matches the JS core and the reference', () => {
+  afterEach(() => setCpuImplementation('auto'));
+
+  for (const c of cases) {
+    it(c.name, async () => {
+      await expectNoLeak(async () => {
+        const x = tf.tensor(rand(numel(c.x), 1), c.x as Shape5) as tf.Tensor5D;
+        const w = tf.tensor(rand(numel(c.w), 2), c.w as Shape5) as tf.Tensor5D;
+        const groups = c.opts.groups ?? 1;
+        const b = tf.tensor(rand(c.w[1] * groups, 3), [c.w[1] * groups]) as tf.Tensor1D;
+        const results: Record<string, Float32Array[]> = {};
+        for (const impl of ['js', 'wasm'] as const) {
+          setCpuImplementation(impl);
+          const y = convTranspose3d(x, w, b, c.opts);
+          const z = conv3d(y, w, null, c.opts);
+          const dw = convTranspose3dWeightGrad(x, y, c.w.slice(2), c.opts);
+          results[impl] = [await y.data(), await z.data(), await dw.data()] as Float32Array[];
+          tf.dispose([y, z, dw]);
+        }
+        const ref = refConvTranspose3d({
+          n: c.x[0], cin: c.x[1], cout: c.w[1] * groups, groups, size: c.x.slice(2),
+          kernel: c.w.slice(2), stride: triple(c.opts.stride, 1), padding: triple(c.opts.padding, 0),
+          outputPadding: triple(c.opts.outputPadding, 0), dilation: triple(c.opts.dilation, 1),
+        }, await x.data(), await w.data(), await b.data());
+        expectClose(results.wasm[0], ref, 1e-4, 1e-4, 'forward vs reference');
+        ['forward', 'conv3d', 'weight grad'].forEach((what, i) => {
+          const scale = results.js[i].reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+          expectClose(results.wasm[i], results.js[i], 1e-5 * scale, 1e-4, `${what} wasm vs js`);
+        });
+        tf.dispose([x, w, b]);
+      });
+    });
+  }
+});
