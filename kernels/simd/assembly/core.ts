@@ -17,6 +17,17 @@ const P_N = 0, P_G = 1, P_CIG = 2, P_COG = 3, P_D = 4, P_H = 5, P_W = 6, P_OD = 
 /** The per-tap [lo, hi) tables (axis D, then H, then W) start at this slot. */
 const P_TABLES = 32;
 
+/**
+ * Channels of one (batch, group, depth chunk) go through cols in blocks of at most this many
+ * elements, so that a block stays in L2 between the GEMM and the layout pass (compute.ts chunks
+ * only by depth planes; with many taps one plane can exceed L2).
+ */
+const COLS_BUDGET = 1 << 17;
+
+@inline function channelBlock(channels: i32, kvol: i32, len: i32): i32 {
+  return max(1, min(channels, COLS_BUDGET / max(1, kvol * len)));
+}
+
 /** GEMM blocking: a KC×8 B panel stays in L1, an MC×KC A block and a KC×NC B block in L2. */
 const KC = 256, MC = 64, NC = 512;
 /** Scratch the JS side reserves for us: packed A, packed B and a 4×8 tile. */
@@ -241,6 +252,93 @@ function transfer(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bigOf
   }
 }
 
+/**
+ * Depthwise groups (one channel in, one out) skip the GEMM and cols: the same tap loops as
+ * `transfer` apply each tap's weight directly. mode 0: big[o] += w[m]·small[l] (forward);
+ * 1: small[l] += w[m]·big[o] (conv3d); 2: w[m] += Σ small[l]·big[o] (weight gradient).
+ */
+function direct(par: usize, mode: i32, big: usize, small: usize, w: usize): void {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const H = p(par, P_H), W = p(par, P_W);
+  const oH = p(par, P_OH), oW = p(par, P_OW);
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const t0 = par + (<usize>P_TABLES << 2);
+  const t1 = t0 + (<usize>kD << 3), t2 = t1 + (<usize>kH << 3);
+  const bstep = <usize>sw << 2;
+  const z = f32x4.splat(0);
+  let m = 0;
+  for (let kd = 0; kd < kD; kd++) {
+    const a = load<i32>(t0 + (<usize>kd << 3)), b = load<i32>(t0 + (<usize>kd << 3), 4);
+    for (let kh = 0; kh < kH; kh++) {
+      const hlo = load<i32>(t1 + (<usize>kh << 3)), hhi = load<i32>(t1 + (<usize>kh << 3), 4);
+      for (let kw = 0; kw < kW; kw++, m++) {
+        const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
+        const n = whi - wlo;
+        if (n <= 0) continue;
+        const pwt = at(w, m);
+        const wv = load<f32>(pwt);
+        const wx = f32x4.splat(wv);
+        let acc = f32x4.splat(0);
+        let accs: f32 = 0;
+        for (let id = a; id < b; id++) {
+          const od = id * sd - pd + kd * dd;
+          for (let ih = hlo; ih < hhi; ih++) {
+            const oh = ih * sh - ph + kh * dh;
+            let ps = at(small, (id * H + ih) * W + wlo);
+            let pb = at(big, (od * oH + oh) * oW + wlo * sw - pw + kw * dw);
+            let i = 0;
+            if (mode == 0) {
+              if (sw == 1) {
+                for (; i + 4 <= n; i += 4, ps += 16, pb += 16) {
+                  v128.store(pb, f32x4.add(v128.load(pb), f32x4.mul(wx, v128.load(ps))));
+                }
+              } else if (sw == 2) {
+                for (; i + 4 < n; i += 4, ps += 16, pb += 32) {
+                  const v = f32x4.mul(wx, v128.load(ps));
+                  v128.store(pb, f32x4.add(v128.load(pb), v128.shuffle<f32>(v, z, 0, 4, 1, 4)));
+                  v128.store(pb, f32x4.add(v128.load(pb, 16), v128.shuffle<f32>(v, z, 2, 4, 3, 4)), 16);
+                }
+              }
+              for (; i < n; i++, ps += 4, pb += bstep) {
+                store<f32>(pb, load<f32>(pb) + wv * load<f32>(ps));
+              }
+            } else {
+              let gather = z;
+              for (; i + 4 < n; i += 4, ps += 16, pb += 4 * bstep) {
+                if (sw == 1) {
+                  gather = v128.load(pb);
+                } else if (sw == 2) {
+                  gather = v128.shuffle<f32>(v128.load(pb), v128.load(pb, 16), 0, 2, 4, 6);
+                } else {
+                  break;
+                }
+                if (mode == 1) {
+                  v128.store(ps, f32x4.add(v128.load(ps), f32x4.mul(wx, gather)));
+                } else {
+                  acc = f32x4.add(acc, f32x4.mul(v128.load(ps), gather));
+                }
+              }
+              if (mode == 1) {
+                for (; i < n; i++, ps += 4, pb += bstep) {
+                  store<f32>(ps, load<f32>(ps) + wv * load<f32>(pb));
+                }
+              } else {
+                for (; i < n; i++, ps += 4, pb += bstep) accs += load<f32>(ps) * load<f32>(pb);
+              }
+            }
+          }
+        }
+        if (mode == 2) {
+          store<f32>(pwt, wv + accs + f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) +
+                              f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+        }
+      }
+    }
+  }
+}
+
 function fillBias(y: usize, bias: usize, batch: i32, channels: i32, len: i32): void {
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -270,6 +368,12 @@ export function forward(par: usize, x: usize, w: usize, bias: usize, y: usize, c
   const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
   const M = Cog * kvol;
   fillBias(y, bias, N, Cout, oL);
+  if (Cig == 1 && Cog == 1) {
+    for (let n = 0; n < N; n++) {
+      for (let g = 0; g < G; g++) direct(par, 0, at(y, (n * Cout + g) * oL), at(x, (n * Cin + g) * L), at(w, g * kvol));
+    }
+    return;
+  }
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xOff = (n * Cin + g * Cig) * L;
@@ -277,9 +381,14 @@ export function forward(par: usize, x: usize, w: usize, bias: usize, y: usize, c
       for (let d0 = 0; d0 < D; d0 += dChunk) {
         const d1 = min(D, d0 + dChunk);
         const len = (d1 - d0) * plane;
-        // cols[m, l] = Σ_ci W[ci, m] · x[ci, l]
-        gemm(M, len, Cig, at(w, wOff), 1, M, at(x, xOff + d0 * plane), L, 1, cols, len, false);
-        transfer(par, Cog, d0, d1, y, (n * Cout + g * Cog) * oL, cols, true);
+        const cb = channelBlock(Cog, kvol, len);
+        for (let c0 = 0; c0 < Cog; c0 += cb) {
+          const nc = min(cb, Cog - c0);
+          // cols[m, l] = Σ_ci W[ci, c0·kvol + m] · x[ci, l]
+          gemm(nc * kvol, len, Cig, at(w, wOff + c0 * kvol), 1, M, at(x, xOff + d0 * plane), L, 1,
+               cols, len, false);
+          transfer(par, nc, d0, d1, y, (n * Cout + g * Cog + c0) * oL, cols, true);
+        }
       }
     }
   }
@@ -304,16 +413,26 @@ export function conv3d(par: usize, x: usize, w: usize, bias: usize, y: usize, co
   const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
   const K = Cog * kvol;
   fillBias(y, bias, N, Cin, L);
+  if (Cig == 1 && Cog == 1) {
+    for (let n = 0; n < N; n++) {
+      for (let g = 0; g < G; g++) direct(par, 1, at(x, (n * Cout + g) * oL), at(y, (n * Cin + g) * L), at(w, g * kvol));
+    }
+    return;
+  }
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const bigOff = (n * Cout + g * Cog) * oL;
       for (let d0 = 0; d0 < D; d0 += dChunk) {
         const d1 = min(D, d0 + dChunk);
         const len = (d1 - d0) * plane;
-        vol2col(par, x, bigOff, Cog, d0, d1, cols);
-        // y[ci, l] += Σ_m W[ci, m] · cols[m, l]
-        gemm(Cig, len, K, at(w, g * Cig * K), K, 1, cols, len, 1,
-             at(y, (n * Cin + g * Cig) * L + d0 * plane), L, true);
+        const cb = channelBlock(Cog, kvol, len);
+        for (let c0 = 0; c0 < Cog; c0 += cb) {
+          const nc = min(cb, Cog - c0);
+          vol2col(par, x, bigOff + c0 * oL, nc, d0, d1, cols);
+          // y[ci, l] += Σ_m W[ci, c0·kvol + m] · cols[m, l]
+          gemm(Cig, len, nc * kvol, at(w, g * Cig * K + c0 * kvol), K, 1, cols, len, 1,
+               at(y, (n * Cin + g * Cig) * L + d0 * plane), L, true);
+        }
       }
     }
   }
@@ -330,6 +449,12 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
   const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
   const M = Cog * kvol;
   memory.fill(dw, 0, <usize>(Cin * M) << 2);
+  if (Cig == 1 && Cog == 1) {
+    for (let n = 0; n < N; n++) {
+      for (let g = 0; g < G; g++) direct(par, 2, at(dy, (n * Cout + g) * oL), at(x, (n * Cin + g) * L), at(dw, g * kvol));
+    }
+    return;
+  }
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const bigOff = (n * Cout + g * Cog) * oL;
@@ -337,10 +462,14 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
       for (let d0 = 0; d0 < D; d0 += dChunk) {
         const d1 = min(D, d0 + dChunk);
         const len = (d1 - d0) * plane;
-        vol2col(par, dy, bigOff, Cog, d0, d1, cols);
-        // dW[ci, m] += Σ_l x[ci, l] · cols[m, l]
-        gemm(Cig, M, len, at(x, xOff + d0 * plane), L, 1, cols, 1, len, at(dw, g * Cig * M), M,
-             true);
+        const cb = channelBlock(Cog, kvol, len);
+        for (let c0 = 0; c0 < Cog; c0 += cb) {
+          const nc = min(cb, Cog - c0);
+          vol2col(par, dy, bigOff + c0 * oL, nc, d0, d1, cols);
+          // dW[ci, c0·kvol + m] += Σ_l x[ci, l] · cols[m, l]
+          gemm(Cig, nc * kvol, len, at(x, xOff + d0 * plane), L, 1, cols, 1, len,
+               at(dw, g * Cig * M + c0 * kvol), M, true);
+        }
       }
     }
   }
