@@ -1,12 +1,16 @@
 /**
- * `npm run bench`: our cpu kernels on S1–S7 beside tfjs' own conv3dTranspose doing equivalent
- * work and PyTorch (one thread) when /usr/bin/python3 has torch, all in the same run. Medians.
+ * `npm run bench`: our cpu kernels on S1–S7 (WebAssembly SIMD core and pure-JS core) beside tfjs'
+ * own conv3dTranspose doing equivalent work on the cpu and wasm backends (the latter checked
+ * against our JS result and flagged where wrong) and PyTorch (one thread) when /usr/bin/python3
+ * has torch, all in the same run, one thread. Medians; our times include copying into and out of
+ * the wasm memory. `npm run bench -- S2 S3` runs a subset.
  */
 import '@tensorflow/tfjs';  // core + cpu + all of tfjs' own gradients (Reshape, Slice, …)
+import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
-import {convTranspose3d} from '../src/index.js';
+import {convTranspose3d, ready, setCpuImplementation} from '../src/index.js';
 import {convTranspose3dInfo} from '../src/geometry.js';
 import {BenchShape, flops, SHAPES, timeMedian, weightShape} from './shapes.js';
 
@@ -68,37 +72,89 @@ function torchTimes(): {torch: string, forward: Record<string, number>,
 
 const gf = (s: BenchShape, ms: number) => (flops(s) / ms / 1e6).toFixed(2);
 const fmt = (ms: number|undefined) => ms == null ? 'n/a' : ms.toFixed(2);
+const cell = (s: BenchShape, ms: number|undefined) => ms == null ? 'n/a' : `${fmt(ms)} (${gf(s, ms)})`;
+/** Peers are slow: fewer repetitions. */
+const PEER = {warmup: 1, reps: 3};
+
+/** max |a − b| / max |b|. */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let err = 0, scale = 0;
+  for (let i = 0; i < b.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / (scale || 1);
+}
+
+/** tfjs' own conv3dTranspose on the wasm backend: median ms and its error against `expected`. */
+async function tfjsWasm(s: BenchShape, data: Float32Array[], shapes: number[][],
+                        expected: Float32Array): Promise<{ms: number, err: number}|null> {
+  await tf.setBackend('wasm');
+  const [x, w, b] = data.map((d, i) => tf.tensor(d, shapes[i]));
+  try {
+    const eq = tfjsEquivalent(s, x as tf.Tensor5D, w as tf.Tensor5D, b as tf.Tensor1D);
+    if (!eq) return null;
+    const y = eq();
+    const err = relErr(await y.data(), expected);
+    y.dispose();
+    return {ms: await timeMedian(() => eq().dispose(), PEER), err};
+  } finally {
+    tf.dispose([x, w, b]);
+    await tf.setBackend('cpu');
+  }
+}
 
 async function main() {
+  await ready();
+  await tf.setBackend('wasm');  // initialise tfjs-backend-wasm once, outside the timings
   await tf.setBackend('cpu');
   const only = process.argv.slice(2);
   const shapes = only.length ? SHAPES.filter(s => only.includes(s.name)) : SHAPES;
   const torch = torchTimes();
-  console.log(`tfjs-core ${tf.version_core}, backend cpu, one thread; PyTorch ${
-      torch?.torch ?? 'not available'}. Median ms (GFLOP/s).`);
+  console.log(`tfjs-core ${tf.version_core}, one thread; PyTorch ${
+      torch?.torch ?? 'not available'}. Median ms (GFLOP/s); fwd+bwd = forward plus the three ` +
+      'gradients for a given dy.');
   const rows: string[][] = [];
   for (const s of shapes) {
     const x = tf.randomNormal(s.input) as unknown as tf.Tensor5D;
     const w = tf.randomNormal(weightShape(s)) as unknown as tf.Tensor5D;
     const b = tf.randomNormal([s.outChannels]) as tf.Tensor1D;
-    const ours = await timeMedian(() => convTranspose3d(x, w, b, s.options).dispose());
+    const fwd = () => convTranspose3d(x, w, b, s.options).dispose();
+    setCpuImplementation('js');
+    const yJs = convTranspose3d(x, w, b, s.options);
+    const expected = await yJs.data() as Float32Array;
+    const dy = tf.randomNormal(yJs.shape);
+    yJs.dispose();
+    const js = await timeMedian(fwd, PEER);
+    setCpuImplementation('auto');
+    const ours = await timeMedian(fwd);
+    const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
+        convTranspose3d(a as tf.Tensor5D, c as tf.Tensor5D, d as tf.Tensor1D, s.options);
+    const fwdBwd = await timeMedian(() => tf.dispose(tf.grads(f)([x, w, b], dy)), {reps: 5});
     const eq = tfjsEquivalent(s, x, w, b);
-    const theirs = eq ? await timeMedian(() => eq().dispose(), {reps: 5}) : undefined;
-    const fwdBwd = await timeMedian(() => {
-      const gs = tf.grads((a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
-          tf.sum(convTranspose3d(a, c, d, s.options)))([x, w, b]);
-      tf.dispose(gs);
-    }, {reps: 5});
+    const tfCpu = eq ? await timeMedian(() => eq().dispose(), PEER) : undefined;
+    let tfCpuErr = 0;
+    if (eq) {
+      const y = eq();
+      tfCpuErr = relErr(await y.data(), expected);
+      y.dispose();
+    }
+    const tw = await tfjsWasm(s, [await x.data(), await w.data(), await b.data()] as Float32Array[],
+                              [x.shape, w.shape, b.shape], expected);
     const pt = torch?.forward[s.name], ptb = torch?.backward[s.name];
-    rows.push([s.name, `${fmt(ours)} (${gf(s, ours)})`,
-               theirs ? `${fmt(theirs)} (${gf(s, theirs)})` : 'n/a',
-               theirs ? (theirs / ours).toFixed(2) + '×' : 'n/a',
-               pt ? `${fmt(pt)} (${gf(s, pt)})` : 'n/a',
-               `${fmt(fwdBwd)} (${(fwdBwd / ours).toFixed(2)}× fwd)`, ptb ? fmt(ptb) : 'n/a']);
-    tf.dispose([x, w, b]);
+    rows.push([
+      s.name, cell(s, ours), cell(s, js),
+      cell(s, tfCpu) + (tfCpuErr > 1e-3 ? ` WRONG (err ${tfCpuErr.toExponential(1)})` : ''),
+      tw ? `${cell(s, tw.ms)}${tw.err > 1e-3 ? ` WRONG (err ${tw.err.toExponential(1)})` : ''}` :
+           'n/a',
+      cell(s, pt), pt ? (pt / ours).toFixed(2) + '×' : 'n/a',
+      `${fmt(fwdBwd)} (${(fwdBwd / ours).toFixed(2)}× fwd)`,
+      ptb ? `${fmt(ptb)} (${(ptb / fwdBwd).toFixed(2)}×)` : 'n/a',
+    ]);
+    tf.dispose([x, w, b, dy]);
   }
-  const head = ['shape', 'ours fwd', 'tfjs conv3dTranspose', 'tfjs/ours', 'PyTorch fwd',
-                'ours fwd+bwd', 'PyTorch fwd+bwd'];
+  const head = ['shape', 'ours wasm fwd', 'ours JS fwd', 'tfjs cpu', 'tfjs wasm', 'PyTorch fwd',
+                'PyTorch/ours', 'ours fwd+bwd', 'PyTorch fwd+bwd (/ours)'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map(r => r[i].length)));
   const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
   console.log(line(head));
