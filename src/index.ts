@@ -1,11 +1,14 @@
 /**
  * tfjs-convtranspose3d: PyTorch-exact ConvTranspose3d for TensorFlow.js.
- * Importing this module registers our kernels (cpu, wasm, …) and gradients with tfjs-core.
+ * Importing this module registers our kernels (cpu, wasm, tensorflow, …) and gradients with
+ * tfjs-core.
  */
 import './gradients.js';
 import '../kernels/cpu/register.js';
 import '../kernels/wasm/register.js';
+import '../kernels/node/register.js';
 
+export {registerCompositeKernels} from '../kernels/node/composite.js';
 export {conv1d, conv2d, convTranspose1d, convTranspose2d} from './conv_2d_1d.js';
 export {conv3d} from './conv3d.js';
 export {convTranspose3d} from './conv_transpose3d.js';

@@ -1,0 +1,274 @@
+/**
+ * Our three kernels composed from tfjs' own kernels of one backend (Transpose, Reshape, PadV2,
+ * Slice, Concat, Add, Conv3D, Conv3DBackpropInputV2, Conv3DBackpropFilterV2), looked up with
+ * `getKernel(name, backendName)` and called directly. Registered for `tensorflow` (tfjs-node and
+ * tfjs-node-gpu), where every one of those kernels is one TensorFlow C op (cuDNN for the
+ * convolutions with tfjs-node-gpu), so the heavy lifting runs natively.
+ *
+ * Designed for TensorFlow's limits, which are the tfjs kernel contract's limits too: the
+ * convolution kernels take NDHWC tensors and a `[kD, kH, kW, in, out]` filter, VALID/SAME
+ * padding only, no groups, and no dilation (TensorFlow's CPU kernels refuse it; tfjs-node's
+ * backprop kernels always pass 1). So:
+ * - NCDHW ↔ NDHWC by Transpose; the weight `[small, big/g, k…]` → `[k…, big/g, small]`;
+ * - dilation by zero-inserting the filter (and, for the weight gradient, computing the
+ *   gradient of the dilated filter and keeping every d-th tap);
+ * - numeric padding: conv3d pads its input with zeros; convTranspose3d computes the VALID
+ *   ("full") result and crops `padding` from both ends, zero-padding the far end when
+ *   outputPadding reaches past it;
+ * - groups by slicing channels, one native call per group, and Concat.
+ * With groups = 1 each kernel makes exactly one native convolution call (plus layout work).
+ *
+ * Every intermediate TensorInfo is disposed inside the kernel, also when a kernel throws.
+ */
+import {getKernel, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, registerKernel, TensorInfo} from '@tensorflow/tfjs-core';
+import {conv3dInfo, ConvTranspose3DAttrs, ConvTranspose3DInfo, infoFromAttrs, Triple} from '../../src/geometry.js';
+import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
+import {weightGradInfo} from '../cpu/kernels.js';
+
+/** NCDHW → NDHWC, and back. */
+const TO_NDHWC = [0, 2, 3, 4, 1];
+const TO_NCDHW = [0, 4, 1, 2, 3];
+/** Our weight `[small, big/g, kD, kH, kW]` ↔ TensorFlow's conv3d filter `[kD, kH, kW, big/g, small]`. */
+const TO_DHWIO = [2, 3, 4, 1, 0];
+const FROM_DHWIO = [4, 3, 0, 1, 2];
+
+/**
+ * Calls kernels of one backend and owns what they return: `dispose()` frees every result that
+ * was not handed out with `keep()`.
+ */
+class KernelScope {
+  private readonly owned: TensorInfo[] = [];
+
+  constructor(
+      private readonly opName: string, private readonly backendName: string,
+      private readonly backend: KernelBackend) {}
+
+  run(kernelName: string, inputs: TensorInfo[]|Record<string, TensorInfo>,
+      attrs: object): TensorInfo {
+    const kernel = getKernel(kernelName, this.backendName);
+    if (kernel == null) {
+      throw new Error(`${this.opName}: the '${this.backendName}' backend has no '${kernelName}' ` +
+          `kernel, which this package's composite kernels need`);
+    }
+    const out = kernel.kernelFunc({
+      // Concat takes an array of inputs, as tfjs' concat op passes it.
+      inputs: inputs as unknown as Record<string, TensorInfo>,
+      backend: this.backend,
+      attrs: attrs as NamedAttrMap,
+    }) as TensorInfo;
+    this.owned.push(out);
+    return out;
+  }
+
+  transpose(x: TensorInfo, perm: number[]): TensorInfo {
+    return this.run('Transpose', {x}, {perm});
+  }
+
+  reshape(x: TensorInfo, shape: number[]): TensorInfo {
+    return this.run('Reshape', {x}, {shape});
+  }
+
+  /** Zero padding; `x` itself when there is none. */
+  pad(x: TensorInfo, paddings: Array<[number, number]>): TensorInfo {
+    if (paddings.every(([a, b]) => a === 0 && b === 0)) return x;
+    return this.run('PadV2', {x}, {paddings, constantValue: 0});
+  }
+
+  /** `x` itself when the slice is the whole tensor. */
+  slice(x: TensorInfo, begin: number[], size: number[]): TensorInfo {
+    if (begin.every(b => b === 0) && size.every((s, i) => s === x.shape[i])) return x;
+    return this.run('Slice', {x}, {begin, size});
+  }
+
+  /** Channels [start, start + count) of a channels-last tensor. */
+  sliceLast(x: TensorInfo, start: number, count: number): TensorInfo {
+    const begin = x.shape.map((_, i) => i === x.shape.length - 1 ? start : 0);
+    const size = x.shape.map((s, i) => i === x.shape.length - 1 ? count : s);
+    return this.slice(x, begin, size);
+  }
+
+  concatLast(parts: TensorInfo[]): TensorInfo {
+    if (parts.length === 1) return parts[0];
+    return this.run('Concat', parts, {axis: parts[0].shape.length - 1});
+  }
+
+  /** Hands `t` out: it is not disposed with the scope. */
+  keep(t: TensorInfo): TensorInfo {
+    const i = this.owned.indexOf(t);
+    if (i >= 0) this.owned.splice(i, 1);
+    return t;
+  }
+
+  dispose() {
+    for (const t of this.owned) this.backend.disposeData(t.dataId);
+    this.owned.length = 0;
+  }
+}
+
+/** Effective (dilated) kernel extent per axis: d·(k − 1) + 1. */
+function dilatedSize(info: ConvTranspose3DInfo): Triple {
+  return info.kernelSize.map((k, i) => info.dilation[i] * (k - 1) + 1) as Triple;
+}
+
+/**
+ * Zero-inserts a `[kD, kH, kW, I, O]` filter to `[d(k−1)+1 …, I, O]`: each tap becomes a d-long
+ * run (the tap, then d − 1 zeros) on a new axis, which Reshape folds back, and Slice drops the
+ * trailing zeros of the last tap.
+ */
+function dilateFilter(s: KernelScope, f: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
+  const d = info.dilation;
+  if (d.every(v => v === 1)) return f;
+  const [kd, kh, kw, ci, co] = f.shape;
+  const runs = s.reshape(f, [kd, 1, kh, 1, kw, 1, ci * co]);
+  const padded = s.pad(runs, [[0, 0], [0, d[0] - 1], [0, 0], [0, d[1] - 1], [0, 0],
+                              [0, d[2] - 1], [0, 0]]);
+  const flat = s.reshape(padded, [kd * d[0], kh * d[1], kw * d[2], ci, co]);
+  return s.slice(flat, [0, 0, 0, 0, 0], [...dilatedSize(info), ci, co]);
+}
+
+/** The inverse of dilateFilter: keeps every d-th tap of a `[d(k−1)+1 …, I, O]` filter. */
+function undilateFilter(s: KernelScope, f: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
+  const d = info.dilation;
+  if (d.every(v => v === 1)) return f;
+  const [kd, kh, kw] = info.kernelSize;
+  const [, , , ci, co] = f.shape;
+  const padded = s.pad(f, [[0, d[0] - 1], [0, d[1] - 1], [0, d[2] - 1], [0, 0], [0, 0]]);
+  const runs = s.reshape(padded, [kd, d[0], kh, d[1], kw, d[2], ci * co]);
+  const taps = s.slice(runs, [0, 0, 0, 0, 0, 0, 0], [kd, 1, kh, 1, kw, 1, ci * co]);
+  return s.reshape(taps, [kd, kh, kw, ci, co]);
+}
+
+/** Our weight as a (dilated) TensorFlow filter `[k…, big/g, small]`. */
+function filterOf(s: KernelScope, weight: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
+  return dilateFilter(s, s.transpose(weight, TO_DHWIO), info);
+}
+
+/** NDHWC result → NCDHW, with the bias added first (it broadcasts along the last axis). */
+function finish(s: KernelScope, y: TensorInfo, bias: TensorInfo|undefined): TensorInfo {
+  const withBias = bias == null ? y : s.run('Add', {a: y, b: bias}, {});
+  return s.keep(s.transpose(withBias, TO_NCDHW));
+}
+
+/** Runs `body` in a fresh scope; disposes every intermediate, whether it returns or throws. */
+function scoped(opName: string, backendName: string, backend: KernelBackend,
+                body: (s: KernelScope) => TensorInfo): TensorInfo {
+  const s = new KernelScope(opName, backendName, backend);
+  try {
+    return body(s);
+  } finally {
+    s.dispose();
+  }
+}
+
+/**
+ * convTranspose3d = the input gradient of a VALID conv3d with the dilated filter: it yields the
+ * "full" output `(in − 1)·s + d(k − 1) + 1`, of which PyTorch keeps `[p, p + out)`, where the
+ * part past the full output (outputPadding > padding) is zeros.
+ */
+function convTranspose3dKernel(backendName: string): KernelFunc {
+  return ({inputs, backend, attrs}) => {
+    const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
+    const info = infoFromAttrs('convTranspose3d', x.shape, weight.shape,
+                               attrs as unknown as ConvTranspose3DAttrs);
+    return scoped('convTranspose3d', backendName, backend as KernelBackend, s => {
+      const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
+      const keff = dilatedSize(info);
+      const full = info.inSize.map((n, i) => (n - 1) * info.stride[i] + keff[i]);
+      const xs = s.transpose(x, TO_NDHWC);
+      const f = filterOf(s, weight, info);
+      const parts: TensorInfo[] = [];
+      for (let j = 0; j < g; j++) {
+        parts.push(s.run('Conv3DBackpropInputV2', {
+          dy: s.sliceLast(xs, j * cs, cs),
+          filter: s.sliceLast(f, j * cs, cs),
+        }, {strides: info.stride, pad: 'valid', inputShape: [info.batchSize, ...full, cb]}));
+      }
+      const y = s.concatLast(parts);
+      const p = info.padding, op = info.outputPadding;
+      const extended = s.pad(y, [[0, 0], ...[0, 1, 2].map(
+          i => [0, Math.max(0, op[i] - p[i])] as [number, number]), [0, 0]]);
+      const cropped = s.slice(extended, [0, ...p, 0],
+                              [info.batchSize, ...info.outSize, info.outChannels]);
+      return finish(s, cropped, bias);
+    });
+  };
+}
+
+/** conv3d = a VALID conv3d of the zero-padded input with the dilated filter. */
+function conv3dKernel(backendName: string): KernelFunc {
+  return ({inputs, backend, attrs}) => {
+    const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
+    const info = conv3dInfo('conv3d', x.shape, weight.shape, bias?.shape,
+                            attrs as unknown as ConvTranspose3DAttrs);
+    return scoped('conv3d', backendName, backend as KernelBackend, s => {
+      const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
+      const p = info.padding;
+      const xb = s.pad(s.transpose(x, TO_NDHWC),
+                       [[0, 0], [p[0], p[0]], [p[1], p[1]], [p[2], p[2]], [0, 0]]);
+      const f = filterOf(s, weight, info);
+      const parts: TensorInfo[] = [];
+      for (let j = 0; j < g; j++) {
+        parts.push(s.run('Conv3D', {
+          x: s.sliceLast(xb, j * cb, cb),
+          filter: s.sliceLast(f, j * cs, cs),
+        }, {strides: info.stride, pad: 'valid', dataFormat: 'NDHWC', dilations: 1}));
+      }
+      return finish(s, s.concatLast(parts), bias);
+    });
+  };
+}
+
+/**
+ * The weight gradient = the filter gradient of the conv3d from the big side (dy) to the small
+ * side (x), with the big side seen through the window `[−p, −p + (in − 1)·s + d(k − 1) + 1)`
+ * (zeros outside it), computed for the dilated filter and then subsampled.
+ */
+function weightGradKernel(backendName: string): KernelFunc {
+  return ({inputs, backend, attrs}) => {
+    const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
+    const info = weightGradInfo(x.shape, dy.shape,
+                                attrs as unknown as ConvTranspose3DWeightGradAttrs);
+    return scoped('convTranspose3d (weight gradient)', backendName, backend as KernelBackend, s => {
+      const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
+      const keff = dilatedSize(info);
+      const window = info.inSize.map((n, i) => (n - 1) * info.stride[i] + keff[i]);
+      const p = info.padding, op = info.outputPadding;
+      const xs = s.transpose(x, TO_NDHWC);
+      const padded = s.pad(s.transpose(dy, TO_NDHWC), [[0, 0], ...[0, 1, 2].map(
+          i => [p[i], Math.max(0, p[i] - op[i])] as [number, number]), [0, 0]]);
+      const yb = s.slice(padded, [0, 0, 0, 0, 0], [info.batchSize, ...window, info.outChannels]);
+      const parts: TensorInfo[] = [];
+      for (let j = 0; j < g; j++) {
+        parts.push(s.run('Conv3DBackpropFilterV2', {
+          x: s.sliceLast(yb, j * cb, cb),
+          dy: s.sliceLast(xs, j * cs, cs),
+        }, {strides: info.stride, pad: 'valid', filterShape: [...keff, cb, cs]}));
+      }
+      const f = undilateFilter(s, s.concatLast(parts), info);
+      return s.keep(s.transpose(f, FROM_DHWIO));
+    });
+  };
+}
+
+/** Kernel configs of the composite implementation for one backend. */
+export function compositeKernelConfigs(backendName: string): KernelConfig[] {
+  return [
+    {kernelName: ConvTranspose3D, backendName, kernelFunc: convTranspose3dKernel(backendName)},
+    {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel(backendName)},
+    {kernelName: ConvTranspose3DWeightGrad, backendName,
+     kernelFunc: weightGradKernel(backendName)},
+  ];
+}
+
+/**
+ * Registers the composite kernels for `backendName`, for any backend that has tfjs' Transpose,
+ * Reshape, PadV2, Slice, Concat, Add, Conv3D, Conv3DBackpropInputV2 and Conv3DBackpropFilterV2
+ * kernels. Importing the package does this for `tensorflow` (tfjs-node, tfjs-node-gpu).
+ * Kernels of ours that the backend already has are left as they are, so calling it twice (or
+ * for a backend with native kernels of ours) is harmless; `unregisterKernel` first to replace one.
+ */
+export function registerCompositeKernels(backendName: string): void {
+  for (const config of compositeKernelConfigs(backendName)) {
+    if (getKernel(config.kernelName, backendName) == null) registerKernel(config);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * A stand-in for tfjs-node's `tensorflow` backend: tfjs' MathBackendCPU under another name,
+ * with every tfjs cpu kernel registered for it, and our kernels only through
+ * registerCompositeKernels. Our composite kernels then run on it exactly as they run on
+ * `tensorflow`, calling the same tfjs kernel contract (with TensorFlow's limits: no dilation, no
+ * groups, VALID padding in the native calls).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
+import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, registerCompositeKernels} from '../../src/index.js';
+
+export const CPU_STAND_IN = 'cpu-composite';
+
+const OURS = new Set([ConvTranspose3D, Conv3D, ConvTranspose3DWeightGrad]);
+
+/** Registers the stand-in backend (idempotent). Call after the cpu kernels are registered. */
+export function registerCpuStandIn(name = CPU_STAND_IN): void {
+  if (tf.findBackendFactory(name) != null) return;
+  // A low priority, so it never becomes the default backend.
+  tf.registerBackend(name, () => new MathBackendCPU(), -1);
+  for (const config of tf.getKernelsForBackend('cpu')) {
+    if (!OURS.has(config.kernelName) && tf.getKernel(config.kernelName, name) == null) {
+      tf.registerKernel({...config, backendName: name});
+    }
+  }
+  registerCompositeKernels(name);
+}
