@@ -34,10 +34,13 @@ export async function expectTensorClose(
 /** Runs `fn` and checks it leaves no tensor behind, whether it returns or throws. */
 export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<void> {
   const before = tf.memory().numTensors;
+  // Intermediates a kernel creates and forgets are backend data without a Tensor: count both.
+  const dataBefore = tf.backend().numDataIds();
   try {
     await fn();
   } finally {
     expect(tf.memory().numTensors).withContext('tensors leaked').toBe(before);
+    expect(tf.backend().numDataIds()).withContext('backend data leaked').toBe(dataBefore);
   }
 }
 

@@ -92,6 +92,11 @@ class KernelScope {
     return this.run('Concat', parts, {axis: parts[0].shape.length - 1});
   }
 
+  /** Zeros of `shape`, e.g. the empty result of an empty batch. */
+  zeros(shape: number[]): TensorInfo {
+    return this.run('Fill', {}, {shape, value: 0, dtype: 'float32'});
+  }
+
   /** Hands `t` out: it is not disposed with the scope. */
   keep(t: TensorInfo): TensorInfo {
     const i = this.owned.indexOf(t);
@@ -171,6 +176,8 @@ function convTranspose3dKernel(backendName: string): KernelFunc {
     const info = infoFromAttrs('convTranspose3d', x.shape, weight.shape,
                                attrs as unknown as ConvTranspose3DAttrs);
     return scoped('convTranspose3d', backendName, backend as KernelBackend, s => {
+      // An empty batch: nothing to compute (and tfjs' cpu Slice cannot read empty data).
+      if (info.batchSize === 0) return s.keep(s.zeros(info.outShape));
       const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
       const keff = dilatedSize(info);
       const full = info.inSize.map((n, i) => (n - 1) * info.stride[i] + keff[i]);
@@ -201,6 +208,7 @@ function conv3dKernel(backendName: string): KernelFunc {
     const info = conv3dInfo('conv3d', x.shape, weight.shape, bias?.shape,
                             attrs as unknown as ConvTranspose3DAttrs);
     return scoped('conv3d', backendName, backend as KernelBackend, s => {
+      if (info.batchSize === 0) return s.keep(s.zeros(info.inShape));
       const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
       const p = info.padding;
       const xb = s.pad(s.transpose(x, TO_NDHWC),
@@ -228,7 +236,9 @@ function weightGradKernel(backendName: string): KernelFunc {
     const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
     const info = weightGradInfo(x.shape, dy.shape,
                                 attrs as unknown as ConvTranspose3DWeightGradAttrs);
-    return scoped('convTranspose3d (weight gradient)', backendName, backend as KernelBackend, s => {
+    const opName = 'convTranspose3d (weight gradient)';
+    return scoped(opName, backendName, backend as KernelBackend, s => {
+      if (info.batchSize === 0) return s.keep(s.zeros(info.weightShape));
       const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
       const keff = dilatedSize(info);
       const window = info.inSize.map((n, i) => (n - 1) * info.stride[i] + keff[i]);
