@@ -80,11 +80,16 @@ class KernelScope {
     return this.run('Slice', {x}, {begin, size});
   }
 
+  /** Entries [start, start + count) of `axis`. */
+  sliceAxis(x: TensorInfo, axis: number, start: number, count: number): TensorInfo {
+    const begin = x.shape.map((_, i) => i === axis ? start : 0);
+    const size = x.shape.map((s, i) => i === axis ? count : s);
+    return this.slice(x, begin, size);
+  }
+
   /** Channels [start, start + count) of a channels-last tensor. */
   sliceLast(x: TensorInfo, start: number, count: number): TensorInfo {
-    const begin = x.shape.map((_, i) => i === x.shape.length - 1 ? start : 0);
-    const size = x.shape.map((s, i) => i === x.shape.length - 1 ? count : s);
-    return this.slice(x, begin, size);
+    return this.sliceAxis(x, x.shape.length - 1, start, count);
   }
 
   concatLast(parts: TensorInfo[]): TensorInfo {
@@ -116,31 +121,35 @@ function dilatedSize(info: ConvTranspose3DInfo): Triple {
 }
 
 /**
- * Zero-inserts a `[kD, kH, kW, I, O]` filter to `[d(k−1)+1 …, I, O]`: each tap becomes a d-long
- * run (the tap, then d − 1 zeros) on a new axis, which Reshape folds back, and Slice drops the
- * trailing zeros of the last tap.
+ * Zero-inserts `factor − 1` zeros between neighbours on the 3 spatial axes of a `[D, H, W, I, O]`
+ * tensor (a filter → its dilated version): each entry becomes a run (the entry, then zeros) on a
+ * new axis, which Reshape folds back, and Slice drops the trailing zeros of the last run.
  */
-function dilateFilter(s: KernelScope, f: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
-  const d = info.dilation;
-  if (d.every(v => v === 1)) return f;
-  const [kd, kh, kw, ci, co] = f.shape;
-  const runs = s.reshape(f, [kd, 1, kh, 1, kw, 1, ci * co]);
-  const padded = s.pad(runs, [[0, 0], [0, d[0] - 1], [0, 0], [0, d[1] - 1], [0, 0],
-                              [0, d[2] - 1], [0, 0]]);
-  const flat = s.reshape(padded, [kd * d[0], kh * d[1], kw * d[2], ci, co]);
-  return s.slice(flat, [0, 0, 0, 0, 0], [...dilatedSize(info), ci, co]);
+function zeroInsert(s: KernelScope, t: TensorInfo, factor: Triple): TensorInfo {
+  if (factor.every(v => v === 1)) return t;
+  const [kd, kh, kw, ci, co] = t.shape;
+  const runs = s.reshape(t, [kd, 1, kh, 1, kw, 1, ci * co]);
+  const padded = s.pad(runs, [[0, 0], [0, factor[0] - 1], [0, 0], [0, factor[1] - 1], [0, 0],
+                              [0, factor[2] - 1], [0, 0]]);
+  const flat = s.reshape(padded, [kd * factor[0], kh * factor[1], kw * factor[2], ci, co]);
+  const size = [kd, kh, kw].map((k, i) => factor[i] * (k - 1) + 1);
+  return s.slice(flat, [0, 0, 0, 0, 0], [...size, ci, co]);
 }
 
-/** The inverse of dilateFilter: keeps every d-th tap of a `[d(k−1)+1 …, I, O]` filter. */
-function undilateFilter(s: KernelScope, f: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
-  const d = info.dilation;
-  if (d.every(v => v === 1)) return f;
-  const [kd, kh, kw] = info.kernelSize;
-  const [, , , ci, co] = f.shape;
-  const padded = s.pad(f, [[0, d[0] - 1], [0, d[1] - 1], [0, d[2] - 1], [0, 0], [0, 0]]);
-  const runs = s.reshape(padded, [kd, d[0], kh, d[1], kw, d[2], ci * co]);
+/** The inverse of zeroInsert: keeps every factor-th entry, `size` of them per spatial axis. */
+function subsample(s: KernelScope, t: TensorInfo, factor: Triple, size: Triple): TensorInfo {
+  if (factor.every(v => v === 1)) return t;
+  const [kd, kh, kw] = size;
+  const [, , , ci, co] = t.shape;
+  const padded = s.pad(t, [...[0, 1, 2].map(
+      i => [0, factor[i] * size[i] - t.shape[i]] as [number, number]), [0, 0], [0, 0]]);
+  const runs = s.reshape(padded, [kd, factor[0], kh, factor[1], kw, factor[2], ci * co]);
   const taps = s.slice(runs, [0, 0, 0, 0, 0, 0, 0], [kd, 1, kh, 1, kw, 1, ci * co]);
   return s.reshape(taps, [kd, kh, kw, ci, co]);
+}
+
+function dilateFilter(s: KernelScope, f: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
+  return zeroInsert(s, f, info.dilation);
 }
 
 /** Our weight as a (dilated) TensorFlow filter `[k…, big/g, small]`. */
@@ -227,9 +236,15 @@ function conv3dKernel(backendName: string): KernelFunc {
 }
 
 /**
- * The weight gradient = the filter gradient of the conv3d from the big side (dy) to the small
- * side (x), with the big side seen through the window `[−p, −p + (in − 1)·s + d(k − 1) + 1)`
- * (zeros outside it), computed for the dilated filter and then subsampled.
+ * The weight gradient: dW[cs, cb, k] = Σ_n Σ_i x[n, cs, i] · dy[n, cb, i·s − p + k·d], where dy
+ * is seen through the window `[−p, −p + (in − 1)·s + d(k − 1) + 1)` (zeros outside it). Two
+ * native formulations, TensorFlow doing neither's dilation:
+ * - "filter": the filter gradient of the conv3d dy → x with the dilated filter (stride s), then
+ *   every d-th tap. It computes all d(k − 1) + 1 taps per axis: wasteful for a large dilation.
+ * - "swapped": a conv3d over the window with batch and channels exchanged (dy as a batch of cb
+ *   images with n channels, x as the filter), stride d and the filter dilated by s (zero-
+ *   inserted). It computes only the k taps, but over an x stretched to (in − 1)·s + 1.
+ * With dilation 1 the first is used; otherwise the one with fewer multiply-adds.
  */
 function weightGradKernel(backendName: string): KernelFunc {
   return ({inputs, backend, attrs}) => {
@@ -239,25 +254,55 @@ function weightGradKernel(backendName: string): KernelFunc {
     const opName = 'convTranspose3d (weight gradient)';
     return scoped(opName, backendName, backend as KernelBackend, s => {
       if (info.batchSize === 0) return s.keep(s.zeros(info.weightShape));
-      const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
       const keff = dilatedSize(info);
-      const window = info.inSize.map((n, i) => (n - 1) * info.stride[i] + keff[i]);
+      const window = info.inSize.map((n, i) => (n - 1) * info.stride[i] + keff[i]) as Triple;
+      // Pads (and crops) the spatial axes 1..3 of a big-side tensor to the window.
       const p = info.padding, op = info.outputPadding;
-      const xs = s.transpose(x, TO_NDHWC);
-      const padded = s.pad(s.transpose(dy, TO_NDHWC), [[0, 0], ...[0, 1, 2].map(
-          i => [p[i], Math.max(0, p[i] - op[i])] as [number, number]), [0, 0]]);
-      const yb = s.slice(padded, [0, 0, 0, 0, 0], [info.batchSize, ...window, info.outChannels]);
-      const parts: TensorInfo[] = [];
-      for (let j = 0; j < g; j++) {
-        parts.push(s.run('Conv3DBackpropFilterV2', {
-          x: s.sliceLast(yb, j * cb, cb),
-          dy: s.sliceLast(xs, j * cs, cs),
-        }, {strides: info.stride, pad: 'valid', filterShape: [...keff, cb, cs]}));
-      }
-      const f = undilateFilter(s, s.concatLast(parts), info);
-      return s.keep(s.transpose(f, FROM_DHWIO));
+      const toWindow = (t: TensorInfo) => s.slice(
+          s.pad(t, [[0, 0], ...[0, 1, 2].map(i => [p[i], Math.max(0, p[i] - op[i])] as
+                                             [number, number]), [0, 0]]),
+          [0, 0, 0, 0, 0], [t.shape[0], ...window, t.shape[4]]);
+      const product = (v: number[]) => v.reduce((a, b) => a * b, 1);
+      const filterMacs = product(info.inSize.map((n, i) => n * keff[i]));
+      const swappedMacs = product(
+          info.inSize.map((n, i) => ((n - 1) * info.stride[i] + 1) * info.kernelSize[i]));
+      return swappedMacs < filterMacs ? weightGradSwapped(s, x, dy, info, toWindow) :
+                                        weightGradFilter(s, x, dy, info, toWindow);
     });
   };
+}
+
+type WindowFn = (t: TensorInfo) => TensorInfo;
+
+function weightGradFilter(s: KernelScope, x: TensorInfo, dy: TensorInfo,
+                          info: ConvTranspose3DInfo, toWindow: WindowFn): TensorInfo {
+  const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
+  const xs = s.transpose(x, TO_NDHWC);
+  const yb = toWindow(s.transpose(dy, TO_NDHWC));  // [N, window…, Cb]
+  const parts: TensorInfo[] = [];
+  for (let j = 0; j < g; j++) {
+    parts.push(s.run('Conv3DBackpropFilterV2', {
+      x: s.sliceLast(yb, j * cb, cb),
+      dy: s.sliceLast(xs, j * cs, cs),
+    }, {strides: info.stride, pad: 'valid', filterShape: [...dilatedSize(info), cb, cs]}));
+  }
+  const f = subsample(s, s.concatLast(parts), info.dilation, info.kernelSize);
+  return s.keep(s.transpose(f, FROM_DHWIO));
+}
+
+function weightGradSwapped(s: KernelScope, x: TensorInfo, dy: TensorInfo,
+                           info: ConvTranspose3DInfo, toWindow: WindowFn): TensorInfo {
+  const g = info.groups, cs = info.inChannelsPerGroup, cb = info.outChannelsPerGroup;
+  const images = toWindow(s.transpose(dy, [1, 2, 3, 4, 0]));  // [Cb, window…, N]
+  const filter = zeroInsert(s, s.transpose(x, [2, 3, 4, 0, 1]), info.stride);  // [x…, N, Cs]
+  const parts: TensorInfo[] = [];
+  for (let j = 0; j < g; j++) {
+    parts.push(s.run('Conv3D', {
+      x: s.sliceAxis(images, 0, j * cb, cb),
+      filter: s.sliceLast(filter, j * cs, cs),
+    }, {strides: info.dilation, pad: 'valid', dataFormat: 'NDHWC', dilations: 1}));
+  }
+  return s.keep(s.transpose(s.concatLast(parts), [4, 0, 1, 2, 3]));  // [Cb/g, k…, Cs] → ours
 }
 
 /** Kernel configs of the composite implementation for one backend. */
