@@ -246,7 +246,7 @@ function conv3dKernel(backendName: string): KernelFunc {
  *   inserted). It computes only the k taps, but over an x stretched to (in − 1)·s + 1.
  * With dilation 1 the first is used; otherwise the one with fewer multiply-adds.
  */
-function weightGradKernel(backendName: string): KernelFunc {
+function weightGradKernel(backendName: string, plan: WeightGradPlan): KernelFunc {
   return ({inputs, backend, attrs}) => {
     const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
     const info = weightGradInfo(x.shape, dy.shape,
@@ -266,7 +266,8 @@ function weightGradKernel(backendName: string): KernelFunc {
       const filterMacs = product(info.inSize.map((n, i) => n * keff[i]));
       const swappedMacs = product(
           info.inSize.map((n, i) => ((n - 1) * info.stride[i] + 1) * info.kernelSize[i]));
-      return swappedMacs < filterMacs ? weightGradSwapped(s, x, dy, info, toWindow) :
+      const swapped = plan === 'auto' ? swappedMacs < filterMacs : plan === 'swapped';
+      return swapped ? weightGradSwapped(s, x, dy, info, toWindow) :
                                         weightGradFilter(s, x, dy, info, toWindow);
     });
   };
@@ -305,13 +306,17 @@ function weightGradSwapped(s: KernelScope, x: TensorInfo, dy: TensorInfo,
   return s.keep(s.transpose(s.concatLast(parts), [4, 0, 1, 2, 3]));  // [Cb/g, k…, Cs] → ours
 }
 
+/** Which weight-gradient formulation to use; tests force each. */
+export type WeightGradPlan = 'auto'|'filter'|'swapped';
+
 /** Kernel configs of the composite implementation for one backend. */
-export function compositeKernelConfigs(backendName: string): KernelConfig[] {
+export function compositeKernelConfigs(
+    backendName: string, weightGradPlan: WeightGradPlan = 'auto'): KernelConfig[] {
   return [
     {kernelName: ConvTranspose3D, backendName, kernelFunc: convTranspose3dKernel(backendName)},
     {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel(backendName)},
     {kernelName: ConvTranspose3DWeightGrad, backendName,
-     kernelFunc: weightGradKernel(backendName)},
+     kernelFunc: weightGradKernel(backendName, weightGradPlan)},
   ];
 }
 

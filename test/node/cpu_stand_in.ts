@@ -13,15 +13,20 @@ export const CPU_STAND_IN = 'cpu-composite';
 
 const OURS = new Set([ConvTranspose3D, Conv3D, ConvTranspose3DWeightGrad]);
 
-/** Registers the stand-in backend (idempotent). Call after the cpu kernels are registered. */
-export function registerCpuStandIn(name = CPU_STAND_IN): void {
+/**
+ * Registers the stand-in backend (idempotent). Call after the cpu kernels are registered.
+ * `adapt` may replace or drop (null) a tfjs kernel: tests use it to watch the native calls.
+ */
+export function registerCpuStandIn(
+    name = CPU_STAND_IN,
+    adapt: (config: tf.KernelConfig) => tf.KernelConfig | null = c => c): void {
   if (tf.findBackendFactory(name) != null) return;
   // A low priority, so it never becomes the default backend.
   tf.registerBackend(name, () => new MathBackendCPU(), -1);
   for (const config of tf.getKernelsForBackend('cpu')) {
-    if (!OURS.has(config.kernelName) && tf.getKernel(config.kernelName, name) == null) {
-      tf.registerKernel({...config, backendName: name});
-    }
+    if (OURS.has(config.kernelName) || tf.getKernel(config.kernelName, name) != null) continue;
+    const adapted = adapt({...config, backendName: name});
+    if (adapted != null) tf.registerKernel(adapted);
   }
   registerCompositeKernels(name);
 }
