@@ -122,30 +122,45 @@ function dilatedSize(info: ConvTranspose3DInfo): Triple {
 
 /**
  * Zero-inserts `factor − 1` zeros between neighbours on the 3 spatial axes of a `[D, H, W, I, O]`
- * tensor (a filter → its dilated version): each entry becomes a run (the entry, then zeros) on a
- * new axis, which Reshape folds back, and Slice drops the trailing zeros of the last run.
+ * tensor (a filter → its dilated version), one axis at a time, viewing it as `[before, n, after]`:
+ * each entry becomes a run (the entry, then zeros) on a new axis `[before, n, 1, after]` →
+ * PadV2 → `[before, n·f, after]`, and Slice drops the trailing zeros of the last run. At most
+ * 4-D, because TensorFlow's Pad refuses more than 6 dimensions that are not collapsible.
  */
 function zeroInsert(s: KernelScope, t: TensorInfo, factor: Triple): TensorInfo {
-  if (factor.every(v => v === 1)) return t;
-  const [kd, kh, kw, ci, co] = t.shape;
-  const runs = s.reshape(t, [kd, 1, kh, 1, kw, 1, ci * co]);
-  const padded = s.pad(runs, [[0, 0], [0, factor[0] - 1], [0, 0], [0, factor[1] - 1], [0, 0],
-                              [0, factor[2] - 1], [0, 0]]);
-  const flat = s.reshape(padded, [kd * factor[0], kh * factor[1], kw * factor[2], ci, co]);
-  const size = [kd, kh, kw].map((k, i) => factor[i] * (k - 1) + 1);
-  return s.slice(flat, [0, 0, 0, 0, 0], [...size, ci, co]);
+  let out = t;
+  for (let axis = 0; axis < 3; axis++) {
+    const f = factor[axis];
+    if (f === 1) continue;
+    const shape = out.shape;
+    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const n = shape[axis];
+    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const runs = s.pad(s.reshape(out, [before, n, 1, after]), [[0, 0], [0, 0], [0, f - 1], [0, 0]]);
+    const flat = s.slice(s.reshape(runs, [before, n * f, after]), [0, 0, 0],
+                         [before, f * (n - 1) + 1, after]);
+    out = s.reshape(flat, shape.map((v, i) => i === axis ? f * (n - 1) + 1 : v));
+  }
+  return out;
 }
 
 /** The inverse of zeroInsert: keeps every factor-th entry, `size` of them per spatial axis. */
 function subsample(s: KernelScope, t: TensorInfo, factor: Triple, size: Triple): TensorInfo {
-  if (factor.every(v => v === 1)) return t;
-  const [kd, kh, kw] = size;
-  const [, , , ci, co] = t.shape;
-  const padded = s.pad(t, [...[0, 1, 2].map(
-      i => [0, factor[i] * size[i] - t.shape[i]] as [number, number]), [0, 0], [0, 0]]);
-  const runs = s.reshape(padded, [kd, factor[0], kh, factor[1], kw, factor[2], ci * co]);
-  const taps = s.slice(runs, [0, 0, 0, 0, 0, 0, 0], [kd, 1, kh, 1, kw, 1, ci * co]);
-  return s.reshape(taps, [kd, kh, kw, ci, co]);
+  let out = t;
+  for (let axis = 0; axis < 3; axis++) {
+    const f = factor[axis];
+    if (f === 1) continue;
+    const shape = out.shape;
+    const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+    const n = size[axis];
+    const after = shape.slice(axis + 1).reduce((a, b) => a * b, 1);
+    const padded = s.pad(s.reshape(out, [before, shape[axis], after]),
+                         [[0, 0], [0, f * n - shape[axis]], [0, 0]]);
+    const taps = s.slice(s.reshape(padded, [before, n, f, after]), [0, 0, 0, 0],
+                         [before, n, 1, after]);
+    out = s.reshape(taps, shape.map((v, i) => i === axis ? n : v));
+  }
+  return out;
 }
 
 function dilateFilter(s: KernelScope, f: TensorInfo, info: ConvTranspose3DInfo): TensorInfo {
