@@ -28,7 +28,7 @@ import {weightGradInfo} from '../cpu/kernels.js';
 /** NCDHW → NDHWC, and back. */
 const TO_NDHWC = [0, 2, 3, 4, 1];
 const TO_NCDHW = [0, 4, 1, 2, 3];
-/** Our weight `[small, big/g, kD, kH, kW]` ↔ TensorFlow's conv3d filter `[kD, kH, kW, big/g, small]`. */
+/** Our weight `[small, big/g, kD, kH, kW]` ↔ TensorFlow's filter `[kD, kH, kW, big/g, small]`. */
 const TO_DHWIO = [2, 3, 4, 1, 0];
 const FROM_DHWIO = [4, 3, 0, 1, 2];
 
