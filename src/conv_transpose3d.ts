@@ -1,26 +1,12 @@
-import {engine, op, reshape, Tensor, TensorLike} from '@tensorflow/tfjs-core';
-import {attrsOf, ConvTranspose3DOptions, convTransposeInfo, SpatialDims, userShape} from './geometry.js';
-import {ConvTranspose3D} from './kernel_names.js';
-import {toFloatTensor} from './op_util.js';
+import {op, Tensor, TensorLike} from '@tensorflow/tfjs-core';
+import {ConvTranspose3DOptions, SpatialDims} from './geometry.js';
+import {runConvKernel} from './op_util.js';
 
-/**
- * A transposed convolution with `nd` spatial axes, run by the 3-D kernel: 1-D and 2-D inputs get
- * unit leading spatial axes (a reshape, no copy), which the kernels handle at no extra cost.
- */
+/** A transposed convolution with `nd` spatial axes, run by the 3-D kernel (see runConvKernel). */
 export function convTransposeNd(
     nd: SpatialDims, name: string, input: Tensor|TensorLike, weight: Tensor|TensorLike,
     bias: Tensor|TensorLike|null|undefined, options: ConvTranspose3DOptions): Tensor {
-  const $x = toFloatTensor(input, 'input', name);
-  const $w = toFloatTensor(weight, 'weight', name);
-  const $b = bias == null ? null : toFloatTensor(bias, 'bias', name);
-  const info = convTransposeInfo(nd, name, $x.shape, $w.shape, $b?.shape, options);
-  const x5 = $x.rank === 5 ? $x : reshape($x, info.inShape);
-  const w5 = nd === 3 ? $w : reshape($w, info.weightShape);
-  const inputs = $b ? {x: x5, weight: w5, bias: $b} : {x: x5, weight: w5};
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const y = engine().runKernel(ConvTranspose3D, inputs as any, attrsOf(info) as any) as Tensor;
-  const shape = userShape(info.outShape, nd, $x.rank === nd + 2);
-  return shape.length === 5 ? y : reshape(y, shape);
+  return runConvKernel(true, nd, name, input, weight, bias, options);
 }
 
 /**
