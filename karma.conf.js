@@ -1,0 +1,70 @@
+// Browser test suite: the Node specs (test/**/*_test.ts, minus the Node-only *_node_test.ts)
+// bundled by esbuild and run with jasmine in headless Chromium (WebGL 2 through SwiftShader), on
+// the cpu and webgl backends (test/setup_browser.ts). `npm run test:browser`.
+import {mkdirSync} from 'node:fs';
+import {homedir, tmpdir} from 'node:os';
+import {join, relative, resolve, isAbsolute} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {findChrome} from './scripts/find-chrome.mjs';
+
+const root = resolve(fileURLToPath(new URL('.', import.meta.url)));
+
+// karma-esbuild writes its bundle under os.tmpdir() and cannot resolve the specs when the project
+// itself lives there (CI may clone into /tmp): move the temp dir elsewhere in that case.
+const rel = relative(resolve(tmpdir()), root);
+if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
+  const dir = join(homedir(), '.cache', 'tfjs-convtranspose3d-karma');
+  mkdirSync(dir, {recursive: true});
+  process.env.TMPDIR = dir;
+}
+
+let chrome;
+try {
+  chrome = findChrome();
+} catch (e) {
+  console.error(`\n${e.message}\n`);
+  process.exit(1);
+}
+process.env.CHROME_BIN = chrome;
+
+const files = (process.env.KARMA_FILES ?? 'test/setup_browser.ts,test/**/*_test.ts').split(',');
+
+export default function(config) {
+  config.set({
+    basePath: root,
+    frameworks: ['jasmine'],
+    plugins: ['karma-jasmine', 'karma-esbuild', 'karma-chrome-launcher'],
+    // The setup file first: it widens the backends before any spec's describe() runs.
+    files: files.map(pattern => ({pattern, watched: false})),
+    // Node-only specs (they may import node:fs etc.) are named *_node_test.ts.
+    exclude: ['test/**/*_node_test.ts'],
+    preprocessors: {'test/**/*.ts': ['esbuild'], 'bench/**/*.ts': ['esbuild']},
+    // ignoreAnnotations: the package's "sideEffects" list names only the published entry points;
+    // without it esbuild would drop the spec modules (bare imports of side-effect-free files).
+    esbuild: {target: 'es2020', sourcemap: false, ignoreAnnotations: true},
+    reporters: ['dots'],
+    browsers: ['ChromiumHeadlessCI'],
+    customLaunchers: {
+      ChromiumHeadlessCI: {
+        base: 'ChromeHeadless',
+        flags: [
+          '--no-sandbox',  // we run as root in CI containers
+          '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+          '--disable-background-networking', '--disable-component-update', '--disable-sync',
+          '--disable-quic', '--no-first-run',
+        ],
+      },
+    },
+    client: {
+      jasmine: {random: false, timeoutInterval: 120000},
+      captureConsole: true,
+    },
+    singleRun: true,
+    autoWatch: false,
+    concurrency: 1,
+    captureTimeout: 180000,
+    browserNoActivityTimeout: 600000,
+    browserDisconnectTimeout: 60000,
+    browserDisconnectTolerance: 0,
+  });
+}

@@ -1,0 +1,110 @@
+/**
+ * The `webgl` backend's kernels: rebuild the geometry, check that the result fits a texture, run
+ * one shader from programs.ts on flat views of the inputs, hand back the output with its N-D
+ * shape. Only webgl *types* are imported here, so importing the package never loads WebGL.
+ */
+import {env, util} from '@tensorflow/tfjs-core';
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
+import {conv3dInfo, ConvTranspose3DAttrs, ConvTranspose3DInfo, fmtShape, infoFromAttrs} from '../../src/geometry.js';
+import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
+import {weightGradInfo} from '../cpu/kernels.js';
+import {Conv3DProgram, ConvTranspose3DProgram, ConvTranspose3DWeightGradProgram, sizeUniformValues} from './programs.js';
+
+/**
+ * tfjs stores a tensor of n elements that it sees as 1-D in a [1, n] texture, or a squarish one
+ * when n exceeds WEBGL_MAX_TEXTURE_SIZE; past max² elements no texture can hold it. We check
+ * before any work is done rather than let the allocation fail later (or a shader index wrap).
+ */
+export function checkFitsTexture(opName: string, what: string, shape: readonly number[]) {
+  const max = env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  const n = util.sizeFromShape(shape as number[]);
+  if (n <= max) return;
+  const [rows, cols] = util.sizeToSquarishShape(n);
+  if (rows <= max && cols <= max) return;
+  throw new Error(`${opName} (webgl): the ${what} of size ${fmtShape(shape)} has ${n} ` +
+      `elements, more than a WebGL texture holds here (WEBGL_MAX_TEXTURE_SIZE = ${max}, so at ` +
+      `most ${max}×${max} = ${max * max} elements); split the batch or use another backend`);
+}
+
+function checkWebGL2(opName: string) {
+  const version = env().getNumber('WEBGL_VERSION');
+  if (version < 2) {
+    throw new Error(`${opName} (webgl): needs WebGL 2 (loops with uniform bounds), but this ` +
+        `context is WebGL ${version}; use the cpu or wasm backend`);
+  }
+}
+
+/**
+ * A 1-D view of `t` sharing its texture. An unpacked texture is row-major whatever its logical
+ * shape; a packed one is unpacked first, at its own shape (the copy goes to `temps`).
+ */
+function flatView(backend: MathBackendWebGL, t: TensorInfo, temps: TensorInfo[]): TensorInfo {
+  let src = t;
+  if (backend.texData.get(t.dataId).isPacked) {
+    src = backend.unpackTensor(t);
+    temps.push(src);
+  }
+  return {dataId: src.dataId, shape: [util.sizeFromShape(t.shape)], dtype: t.dtype};
+}
+
+/** Runs `program` on flat views of `inputs`; the result gets `outShape`. */
+function run(
+    backend: MathBackendWebGL, program: GPGPUProgram, inputs: TensorInfo[],
+    info: ConvTranspose3DInfo, outShape: number[]): TensorInfo {
+  const temps: TensorInfo[] = [];
+  try {
+    const views = inputs.map(t => flatView(backend, t, temps));
+    const out = backend.runWebGLProgram(program, views, 'float32', sizeUniformValues(info));
+    // The 1-D output's texture is row-major: the N-D tensor is the same data, reshaped.
+    return {dataId: out.dataId, shape: outShape, dtype: 'float32'};
+  } finally {
+    for (const t of temps) backend.disposeIntermediateTensorInfo(t);
+  }
+}
+
+const convTranspose3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
+  const name = 'convTranspose3d';
+  const info = infoFromAttrs(name, x.shape, weight.shape, attrs as unknown as ConvTranspose3DAttrs);
+  checkWebGL2(name);
+  checkFitsTexture(name, 'output', info.outShape);
+  const program = new ConvTranspose3DProgram(info, bias != null);
+  return run(backend as MathBackendWebGL, program, bias ? [x, weight, bias] : [x, weight], info,
+             info.outShape);
+};
+
+const conv3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
+  const name = 'conv3d';
+  const info = conv3dInfo(name, x.shape, weight.shape, bias?.shape,
+                          attrs as unknown as ConvTranspose3DAttrs);
+  checkWebGL2(name);
+  checkFitsTexture(name, 'output', info.inShape);
+  const program = new Conv3DProgram(info, bias != null);
+  return run(backend as MathBackendWebGL, program, bias ? [x, weight, bias] : [x, weight], info,
+             info.inShape);
+};
+
+const weightGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
+  const info = weightGradInfo(x.shape, dy.shape, attrs as unknown as ConvTranspose3DWeightGradAttrs);
+  const b = backend as MathBackendWebGL;
+  if (info.batchSize === 0) {
+    // An empty batch sums nothing (and empty inputs have no texture to sample).
+    return b.makeTensorInfo(info.weightShape, 'float32',
+                            new Float32Array(util.sizeFromShape(info.weightShape)));
+  }
+  checkWebGL2('convTranspose3dWeightGrad');
+  checkFitsTexture('convTranspose3dWeightGrad', 'weight gradient', info.weightShape);
+  return run(b, new ConvTranspose3DWeightGradProgram(info), [x, dy], info, info.weightShape);
+};
+
+export function webglKernelConfigs(): KernelConfig[] {
+  const backendName = 'webgl';
+  return [
+    {kernelName: ConvTranspose3D, backendName, kernelFunc: convTranspose3dKernel},
+    {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel},
+    {kernelName: ConvTranspose3DWeightGrad, backendName, kernelFunc: weightGradKernel},
+  ];
+}

@@ -1,0 +1,11 @@
+/**
+ * Registers our kernels for tfjs' `webgl` backend (a side effect of importing the package).
+ * Registering under a backend name needs no backend: in Node, without WebGL, nothing runs.
+ */
+import {getKernel, registerKernel} from '@tensorflow/tfjs-core';
+import {webglKernelConfigs} from './kernels.js';
+
+for (const config of webglKernelConfigs()) {
+  // Importing two builds of this package (ESM and CJS) must not throw on re-registration.
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}
