@@ -3,16 +3,23 @@
  * work on every backend that has the kernels, and are themselves differentiable (double
  * backward): each kernel's gradient uses only the other two kernels plus slice/sum.
  */
-import {GradConfig, registerGradient, reshape, slice, sum, Tensor} from '@tensorflow/tfjs-core';
+import {GradConfig, registerGradient, reshape, slice, sum, Tensor, zeros} from '@tensorflow/tfjs-core';
 import {conv3d} from './conv3d.js';
 import {convTranspose3d} from './conv_transpose3d.js';
 import {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
 import {ConvTranspose3DAttrs} from './geometry.js';
 import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad} from './kernel_names.js';
 
-/** conv3d's output can exceed the small side when outputPadding ≥ stride: crop it. */
+/**
+ * conv3d's output can exceed the small side when outputPadding ≥ stride: crop it (spatially; N
+ * and C already match). The slice is done on [N·C, D, H, W] because its gradient is a pad, and
+ * tfjs-webgl 4.22's packed pad shader does not compile for rank 5 (it uses an `ivec5`).
+ */
 function cropTo(t: Tensor, shape: number[]): Tensor {
-  return t.shape.every((s, i) => s === shape[i]) ? t : slice(t, [0, 0, 0, 0, 0], shape);
+  if (t.shape.every((s, i) => s === shape[i])) return t;
+  const [n, c, ...spatial] = t.shape as number[];
+  const cropped = slice(reshape(t, [n * c, ...spatial]), [0, 0, 0, 0], [n * c, ...shape.slice(2)]);
+  return reshape(cropped, shape);
 }
 
 function convOpts(a: ConvTranspose3DAttrs) {
@@ -25,6 +32,8 @@ function convOpts(a: ConvTranspose3DAttrs) {
  */
 const biasGrad = (dy: Tensor) => {
   const [n, c, d, h, w] = dy.shape as number[];
+  // tfjs-webgl 4.22 cannot reduce an empty tensor (its sum divides 0 by 0 to get a batch size).
+  if (n === 0) return zeros([c]);
   return sum(sum(reshape(dy, [n, c, d * h * w]), 2), 0);
 };
 
