@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import {readFileSync} from 'node:fs';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {assignStateDict, loadSafetensors, loadStateDict} from '../src/index.js';
+import {assignStateDict, getCpuImplementation, loadSafetensors, loadStateDict, setCpuImplementation} from '../src/index.js';
 import {buildDecoder, DECODER_MAPPING, maxDiff} from './decoder.js';
 
 const assets = join(dirname(fileURLToPath(import.meta.url)), 'assets');
@@ -19,16 +19,23 @@ async function main() {
   const io = loadSafetensors(read('decoder_io.safetensors'));
   console.log(`PyTorch ${info.torch} decoder: input [${io.input.shape}] → output ` +
       `[${io.output.shape}]`);
+  // tfjs-backend-wasm is an optional peer: use it when it is installed.
+  await import('@tensorflow/tfjs-backend-wasm').catch(() => null);
   const backends = Object.keys(tf.engine().registryFactory);
   console.log(`registered backends: ${backends.join(', ')}`);
+  // The cpu backend runs once on each of our compute cores (WebAssembly SIMD, pure JS).
+  const runsOn = backends.flatMap(b => b === 'cpu' ? ['cpu', 'cpu:js'] : [b]);
   let ok = true;
   const rows: string[] = [];
-  for (const backend of backends) {
+  for (const label of runsOn) {
+    const [backend, core] = label.split(':');
     if (!(await tf.setBackend(backend).catch(() => false))) {
       console.log(`backend ${backend}: not available here, skipped`);
       continue;
     }
     await tf.ready();
+    setCpuImplementation(core === 'js' ? 'js' : 'auto');
+    const name = backend === 'webgl' ? backend : `${backend} (${getCpuImplementation()} core)`;
     for (const file of ['decoder.pt', 'decoder.safetensors']) {
       const model = buildDecoder();
       const sd = loadStateDict(read(file));
@@ -49,7 +56,7 @@ async function main() {
       const {diff, scale} = await maxDiff(y, expected);
       const pass = diff <= REL_TOL * Math.max(scale, 1e-6);
       ok &&= pass;
-      rows.push(`${backend.padEnd(8)} ${file.padEnd(20)} max|diff| ${diff.toExponential(2)}  ` +
+      rows.push(`${name.padEnd(20)} ${file.padEnd(20)} max|diff| ${diff.toExponential(2)}  ` +
           `(max|y| ${scale.toFixed(3)})  ${ms.toFixed(2)} ms/forward  ${pass ? 'OK' : 'FAIL'}`);
       tf.dispose([x, y, expected]);
       model.dispose();
