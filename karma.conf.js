@@ -29,11 +29,25 @@ process.env.CHROME_BIN = chrome;
 
 const files = (process.env.KARMA_FILES ?? 'test/setup_browser.ts,test/**/*_test.ts').split(',');
 
+/** Ends the run with a line CI can read: "karma: N passed, N failed, N skipped". */
+function SummaryReporter() {
+  let passed = 0, failed = 0, skipped = 0;
+  this.onSpecComplete = (browser, result) => {
+    if (result.skipped || result.pending) skipped++;
+    else if (result.success) passed++;
+    else failed++;
+  };
+  this.onRunComplete = () => {
+    process.stdout.write(`\nkarma: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  };
+}
+
 export default function(config) {
   config.set({
     basePath: root,
     frameworks: ['jasmine'],
-    plugins: ['karma-jasmine', 'karma-esbuild', 'karma-chrome-launcher'],
+    plugins: ['karma-jasmine', 'karma-esbuild', 'karma-chrome-launcher',
+              {'reporter:summary': ['type', SummaryReporter]}],
     // The setup file first: it widens the backends before any spec's describe() runs.
     files: files.map(pattern => ({pattern, watched: false})),
     // Node-only specs (they may import node:fs etc.) are named *_node_test.ts.
@@ -42,7 +56,7 @@ export default function(config) {
     // ignoreAnnotations: the package's "sideEffects" list names only the published entry points;
     // without it esbuild would drop the spec modules (bare imports of side-effect-free files).
     esbuild: {target: 'es2020', sourcemap: false, ignoreAnnotations: true},
-    reporters: ['dots'],
+    reporters: ['dots', 'summary'],
     browsers: ['ChromiumHeadlessCI'],
     customLaunchers: {
       ChromiumHeadlessCI: {
