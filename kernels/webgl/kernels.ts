@@ -9,6 +9,7 @@ import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webg
 import {conv3dInfo, ConvTranspose3DAttrs, ConvTranspose3DInfo, fmtShape, infoFromAttrs} from '../../src/geometry.js';
 import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
 import {weightGradInfo} from '../cpu/kernels.js';
+import {activationGrid, Conv3DPackedProgram, ConvTranspose3DPackedProgram, PackActivationsProgram, PackWeightProgram, UnpackWeightGradProgram, weightGrid, weightGradGrid, WeightGradPackedProgram, WeightLayout} from './packed_programs.js';
 import {Conv3DProgram, ConvTranspose3DProgram, ConvTranspose3DWeightGradProgram, sizeUniformValues} from './programs.js';
 
 /**
@@ -63,15 +64,76 @@ function run(
   }
 }
 
+
+/**
+ * The packed path (packed_programs.ts) needs every texel grid it creates to be a texture of
+ * exactly that many texels, i.e. each side at most WEBGL_MAX_TEXTURE_SIZE, and non-empty inputs.
+ */
+function packedPathFits(grids: Array<[number, number]>, inputs: TensorInfo[]): boolean {
+  const max = env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
+  return grids.every(([r, c]) => r >= 1 && c >= 1 && r <= max && c <= max) &&
+      inputs.every(t => util.sizeFromShape(t.shape) > 0);
+}
+
+/**
+ * Runs a program with a packed output of logical shape [2R, 2C] and checks that tfjs gave it a
+ * texture of R × C texels (the layout the main programs address with texelFetch). The output goes
+ * to `temps`; null when the texture has another shape (the caller falls back to the flat path).
+ */
+function runPacked(
+    backend: MathBackendWebGL, program: GPGPUProgram, inputs: TensorInfo[],
+    uniforms: number[][]|undefined, temps: TensorInfo[]): TensorInfo|null {
+  const out = backend.runWebGLProgram(program, inputs, 'float32', uniforms, true);
+  temps.push(out);
+  const tex = backend.texData.get(out.dataId).texShape;
+  return tex != null && tex[0] === program.outputShape[0] && tex[1] === program.outputShape[1] ?
+      out : null;
+}
+
+/** Activations [N, C, D, H, W] → channels-innermost texels with `groups` groups. */
+function packActivations(
+    backend: MathBackendWebGL, t: TensorInfo, groups: number, temps: TensorInfo[]) {
+  return runPacked(backend, new PackActivationsProgram(t.shape, groups),
+                   [flatView(backend, t, temps)], [t.shape.slice(2)], temps);
+}
+
+/**
+ * The packed path of convTranspose3d / conv3d: pack x and the weight (+ bias), run the main
+ * program. Null when a texture did not get the expected layout.
+ */
+function runPackedConv(
+    backend: MathBackendWebGL, layout: WeightLayout, x: TensorInfo, weight: TensorInfo,
+    bias: TensorInfo|undefined, info: ConvTranspose3DInfo, outShape: number[]): TensorInfo|null {
+  const temps: TensorInfo[] = [];
+  try {
+    const xp = packActivations(backend, x, info.groups, temps);
+    const wInputs = [weight, ...(bias ? [bias] : [])].map(t => flatView(backend, t, temps));
+    const wp = xp && runPacked(backend, new PackWeightProgram(info, layout, bias != null),
+                               wInputs, undefined, temps);
+    if (xp == null || wp == null) return null;
+    const program = layout === 'transposed' ? new ConvTranspose3DPackedProgram(info, bias != null) :
+                                              new Conv3DPackedProgram(info, bias != null);
+    const out = backend.runWebGLProgram(program, [xp, wp], 'float32', sizeUniformValues(info));
+    return {dataId: out.dataId, shape: outShape, dtype: 'float32'};
+  } finally {
+    for (const t of temps) backend.disposeIntermediateTensorInfo(t);
+  }
+}
+
 const convTranspose3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, weight, bias} = inputs as {x: TensorInfo, weight: TensorInfo, bias?: TensorInfo};
   const name = 'convTranspose3d';
   const info = infoFromAttrs(name, x.shape, weight.shape, attrs as unknown as ConvTranspose3DAttrs);
   checkWebGL2(name);
   checkFitsTexture(name, 'output', info.outShape);
+  const b = backend as MathBackendWebGL;
+  if (packedPathFits([activationGrid(x.shape, info.groups),
+                      weightGrid(info, 'transposed', bias != null)], [x, weight])) {
+    const out = runPackedConv(b, 'transposed', x, weight, bias, info, info.outShape);
+    if (out != null) return out;
+  }
   const program = new ConvTranspose3DProgram(info, bias != null);
-  return run(backend as MathBackendWebGL, program, bias ? [x, weight, bias] : [x, weight], info,
-             info.outShape);
+  return run(b, program, bias ? [x, weight, bias] : [x, weight], info, info.outShape);
 };
 
 const conv3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -81,10 +143,33 @@ const conv3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
                           attrs as unknown as ConvTranspose3DAttrs);
   checkWebGL2(name);
   checkFitsTexture(name, 'output', info.inShape);
+  const b = backend as MathBackendWebGL;
+  if (packedPathFits([activationGrid(x.shape, info.groups),
+                      weightGrid(info, 'conv', bias != null)], [x, weight])) {
+    const out = runPackedConv(b, 'conv', x, weight, bias, info, info.inShape);
+    if (out != null) return out;
+  }
   const program = new Conv3DProgram(info, bias != null);
-  return run(backend as MathBackendWebGL, program, bias ? [x, weight, bias] : [x, weight], info,
-             info.inShape);
+  return run(b, program, bias ? [x, weight, bias] : [x, weight], info, info.inShape);
 };
+
+/** The packed path of the weight gradient; null when a texture did not get the expected layout. */
+function runPackedWeightGrad(
+    backend: MathBackendWebGL, x: TensorInfo, dy: TensorInfo,
+    info: ConvTranspose3DInfo): TensorInfo|null {
+  const temps: TensorInfo[] = [];
+  try {
+    const xp = packActivations(backend, x, info.groups, temps);
+    const dyp = xp && packActivations(backend, dy, info.groups, temps);
+    const dwp = dyp && runPacked(backend, new WeightGradPackedProgram(info), [xp!, dyp],
+                                 sizeUniformValues(info), temps);
+    if (dwp == null) return null;
+    const out = backend.runWebGLProgram(new UnpackWeightGradProgram(info), [dwp], 'float32');
+    return {dataId: out.dataId, shape: info.weightShape, dtype: 'float32'};
+  } finally {
+    for (const t of temps) backend.disposeIntermediateTensorInfo(t);
+  }
+}
 
 const weightGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
@@ -97,6 +182,11 @@ const weightGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
   }
   checkWebGL2('convTranspose3dWeightGrad');
   checkFitsTexture('convTranspose3dWeightGrad', 'weight gradient', info.weightShape);
+  if (packedPathFits([activationGrid(x.shape, info.groups), activationGrid(dy.shape, info.groups),
+                      weightGradGrid(info)], [x, dy])) {
+    const out = runPackedWeightGrad(b, x, dy, info);
+    if (out != null) return out;
+  }
   return run(b, new ConvTranspose3DWeightGradProgram(info), [x, dy], info, info.weightShape);
 };
 
