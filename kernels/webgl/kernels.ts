@@ -9,7 +9,7 @@ import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webg
 import {conv3dInfo, ConvTranspose3DAttrs, ConvTranspose3DInfo, fmtShape, infoFromAttrs} from '../../src/geometry.js';
 import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
 import {weightGradInfo} from '../cpu/kernels.js';
-import {activationGrid, Conv3DPackedProgram, ConvTranspose3DPackedProgram, PackActivationsProgram, PackWeightProgram, UnpackWeightGradProgram, weightGrid, weightGradGrid, WeightGradPackedProgram, WeightLayout} from './packed_programs.js';
+import {activationGrid, Conv3DPackedProgram, ConvTranspose3DPackedProgram, PackActivationsProgram, PackWeightProgram, UnpackActivationsProgram, UnpackWeightGradProgram, weightGrid, weightGradGrid, WeightGradPackedProgram, WeightLayout} from './packed_programs.js';
 import {Conv3DProgram, ConvTranspose3DProgram, ConvTranspose3DWeightGradProgram, sizeUniformValues} from './programs.js';
 
 /**
@@ -113,7 +113,10 @@ function runPackedConv(
     if (xp == null || wp == null) return null;
     const program = layout === 'transposed' ? new ConvTranspose3DPackedProgram(info, bias != null) :
                                               new Conv3DPackedProgram(info, bias != null);
-    const out = backend.runWebGLProgram(program, [xp, wp], 'float32', sizeUniformValues(info));
+    const yp = runPacked(backend, program, [xp, wp], sizeUniformValues(info), temps);
+    if (yp == null) return null;
+    const out = backend.runWebGLProgram(new UnpackActivationsProgram(outShape, info.groups), [yp],
+                                        'float32', [outShape.slice(2)]);
     return {dataId: out.dataId, shape: outShape, dtype: 'float32'};
   } finally {
     for (const t of temps) backend.disposeIntermediateTensorInfo(t);
@@ -128,7 +131,8 @@ const convTranspose3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture(name, 'output', info.outShape);
   const b = backend as MathBackendWebGL;
   if (packedPathFits([activationGrid(x.shape, info.groups),
-                      weightGrid(info, 'transposed', bias != null)], [x, weight])) {
+                      weightGrid(info, 'transposed', bias != null),
+                      activationGrid(info.outShape, info.groups)], [x, weight])) {
     const out = runPackedConv(b, 'transposed', x, weight, bias, info, info.outShape);
     if (out != null) return out;
   }
@@ -145,7 +149,8 @@ const conv3dKernel: KernelFunc = ({inputs, backend, attrs}) => {
   checkFitsTexture(name, 'output', info.inShape);
   const b = backend as MathBackendWebGL;
   if (packedPathFits([activationGrid(x.shape, info.groups),
-                      weightGrid(info, 'conv', bias != null)], [x, weight])) {
+                      weightGrid(info, 'conv', bias != null),
+                      activationGrid(info.inShape, info.groups)], [x, weight])) {
     const out = runPackedConv(b, 'conv', x, weight, bias, info, info.inShape);
     if (out != null) return out;
   }

@@ -198,19 +198,23 @@ ivec2 smallRange(int off, int s, int small, int big) {
 }`;
 
 /**
- * convTranspose3d on packed inputs: one big-side output y[n, co, o] per fragment (unpacked, flat
- * NCDHW), the valid taps as in ConvTranspose3DProgram, each tap a dot product over QI texels.
+ * convTranspose3d on packed inputs: one output texel per fragment, i.e. 4 output channels
+ * co = g·COG + 4qo … + 3 of one big-side position, in the activation layout (a last pass,
+ * UnpackActivationsProgram, turns it into NCDHW). The valid taps as in ConvTranspose3DProgram;
+ * per tap and input texel, one x fetch is shared by the 4 weight rows.
  */
 export class ConvTranspose3DPackedProgram implements GPGPUProgram {
   variableNames = ['xp', 'wp'];
   outputShape: number[];
   userCode: string;
   packedInputs = true;
+  packedOutput = true;
   enableShapeUniforms = true;
   customUniforms = SIZE_UNIFORMS;
 
   constructor(info: ConvTranspose3DInfo, hasBias: boolean) {
-    this.outputShape = [info.outShape.reduce((a, b) => a * b, 1)];
+    const [rows, cols] = activationGrid(info.outShape, info.groups);
+    this.outputShape = [2 * rows, 2 * cols];
     const c = layerConstants(info);
     const steps = {
       STEP_D: c.SD / gcd(c.SD, c.DD), STEP_H: c.SH / gcd(c.SH, c.DH),
@@ -221,17 +225,23 @@ ${constants({...c, ...steps})}
 ${FIRST_TAP}
 
 void main() {
-  int idx = getOutputCoords();
-  int ow = imod(idx, bigSize.z);
-  int r = idx / bigSize.z;
-  int oh = imod(r, bigSize.y);
-  r = r / bigSize.y;
+  ivec2 rc = getOutputCoords();
+  int row = rc.x / 2, col = rc.y / 2;
+  // row = (n·bigD + od)·bigH + oh, col = (ow·G + g)·QO + qo
+  int oh = imod(row, bigSize.y);
+  int r = row / bigSize.y;
   int od = imod(r, bigSize.x);
-  r = r / bigSize.x;
-  int co = imod(r, COUT);
-  int n = r / COUT;
-  int g = co / COG;
-  float acc = ${hasBias ? 'texelFetch(wp, ivec2(KVOL * QI, co), 0).x' : '0.0'};
+  int n = r / bigSize.x;
+  int qo = imod(col, QO);
+  r = col / QO;
+  int g = imod(r, G);
+  int ow = r / G;
+  // Weight rows of the 4 output channels (clamped: channels past the group are dropped later).
+  int co = g * COG + 4 * qo;
+  int r0 = co, r1 = min(co + 1, COUT - 1), r2 = min(co + 2, COUT - 1), r3 = min(co + 3, COUT - 1);
+  vec4 acc = ${hasBias ? `vec4(texelFetch(wp, ivec2(KVOL * QI, r0), 0).x,
+      texelFetch(wp, ivec2(KVOL * QI, r1), 0).x, texelFetch(wp, ivec2(KVOL * QI, r2), 0).x,
+      texelFetch(wp, ivec2(KVOL * QI, r3), 0).x)` : 'vec4(0.0)'};
   int td = od + PD, th = oh + PH, tw = ow + PW;
   int kd0 = firstTap(td, SD, DD, STEP_D, KD);
   int kh0 = firstTap(th, SH, DH, STEP_H, KH);
@@ -252,8 +262,11 @@ void main() {
         int xCol = (iw * G + g) * QI;
         int wCol = ((kd * KH + kh) * KW + kw) * QI;
         for (int q = 0; q < QI; q++) {
-          acc += dot(texelFetch(xp, ivec2(xCol + q, xRow), 0),
-                     texelFetch(wp, ivec2(wCol + q, co), 0));
+          vec4 xv = texelFetch(xp, ivec2(xCol + q, xRow), 0);
+          acc += vec4(dot(xv, texelFetch(wp, ivec2(wCol + q, r0), 0)),
+                      dot(xv, texelFetch(wp, ivec2(wCol + q, r1), 0)),
+                      dot(xv, texelFetch(wp, ivec2(wCol + q, r2), 0)),
+                      dot(xv, texelFetch(wp, ivec2(wCol + q, r3), 0)));
         }
       }
     }
@@ -264,35 +277,43 @@ void main() {
 }
 
 /**
- * conv3d (PyTorch semantics, x the big side) on packed inputs: one small-side output
- * y[n, ci, i] per fragment (unpacked, flat NCDHW), each tap a dot product over QO texels.
+ * conv3d (PyTorch semantics, x the big side) on packed inputs: one output texel per fragment,
+ * 4 small-side channels ci = g·CIG + 4qi … + 3 of one position, in the activation layout
+ * (UnpackActivationsProgram turns it into NCDHW); per tap and x texel, 4 weight rows.
  */
 export class Conv3DPackedProgram implements GPGPUProgram {
   variableNames = ['xp', 'wp'];
   outputShape: number[];
   userCode: string;
   packedInputs = true;
+  packedOutput = true;
   enableShapeUniforms = true;
   customUniforms = SIZE_UNIFORMS;
 
   constructor(info: ConvTranspose3DInfo, hasBias: boolean) {
-    this.outputShape = [info.inShape.reduce((a, b) => a * b, 1)];
+    const [rows, cols] = activationGrid(info.inShape, info.groups);
+    this.outputShape = [2 * rows, 2 * cols];
     this.userCode = `
 ${constants(layerConstants(info))}
 ${TAP_RANGE}
 
 void main() {
-  int idx = getOutputCoords();
-  int iw = imod(idx, smallSize.z);
-  int r = idx / smallSize.z;
-  int ih = imod(r, smallSize.y);
-  r = r / smallSize.y;
+  ivec2 rc = getOutputCoords();
+  int row = rc.x / 2, col = rc.y / 2;
+  // row = (n·smallD + id)·smallH + ih, col = (iw·G + g)·QI + qi
+  int ih = imod(row, smallSize.y);
+  int r = row / smallSize.y;
   int id = imod(r, smallSize.x);
-  r = r / smallSize.x;
-  int ci = imod(r, CIN);
-  int n = r / CIN;
-  int g = ci / CIG;
-  float acc = ${hasBias ? 'texelFetch(wp, ivec2(KVOL * QO, ci), 0).x' : '0.0'};
+  int n = r / smallSize.x;
+  int qi = imod(col, QI);
+  r = col / QI;
+  int g = imod(r, G);
+  int iw = r / G;
+  int ci = g * CIG + 4 * qi;
+  int r0 = ci, r1 = min(ci + 1, CIN - 1), r2 = min(ci + 2, CIN - 1), r3 = min(ci + 3, CIN - 1);
+  vec4 acc = ${hasBias ? `vec4(texelFetch(wp, ivec2(KVOL * QO, r0), 0).x,
+      texelFetch(wp, ivec2(KVOL * QO, r1), 0).x, texelFetch(wp, ivec2(KVOL * QO, r2), 0).x,
+      texelFetch(wp, ivec2(KVOL * QO, r3), 0).x)` : 'vec4(0.0)'};
   int offD = id * SD - PD, offH = ih * SH - PH, offW = iw * SW - PW;
   ivec2 rd = tapRange(offD, DD, bigSize.x, KD);
   ivec2 rh = tapRange(offH, DH, bigSize.y, KH);
@@ -304,13 +325,54 @@ void main() {
         int xCol = ((offW + kw * DW) * G + g) * QO;
         int wCol = ((kd * KH + kh) * KW + kw) * QO;
         for (int q = 0; q < QO; q++) {
-          acc += dot(texelFetch(xp, ivec2(xCol + q, xRow), 0),
-                     texelFetch(wp, ivec2(wCol + q, ci), 0));
+          vec4 xv = texelFetch(xp, ivec2(xCol + q, xRow), 0);
+          acc += vec4(dot(xv, texelFetch(wp, ivec2(wCol + q, r0), 0)),
+                      dot(xv, texelFetch(wp, ivec2(wCol + q, r1), 0)),
+                      dot(xv, texelFetch(wp, ivec2(wCol + q, r2), 0)),
+                      dot(xv, texelFetch(wp, ivec2(wCol + q, r3), 0)));
         }
       }
     }
   }
   setOutput(acc);
+}`;
+  }
+}
+
+/**
+ * Activation-layout texels → flat NCDHW [N, C, D, H, W] (unpacked): the last pass of the two
+ * convolutions. Uniform `size`: [D, H, W].
+ */
+export class UnpackActivationsProgram implements GPGPUProgram {
+  variableNames = ['yp'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  enableShapeUniforms = true;
+  customUniforms: Uniform[] = [{name: 'size', type: 'ivec3'}];
+
+  constructor(shape: readonly number[], groups: number) {
+    this.outputShape = [shape.reduce((a, b) => a * b, 1)];
+    const cg = shape[1] / groups;
+    this.userCode = `
+${constants({C: shape[1], G: groups, CG: cg, Q: texelsPerGroup(cg)})}
+
+void main() {
+  int idx = getOutputCoords();
+  int w = imod(idx, size.z);
+  int r = idx / size.z;
+  int h = imod(r, size.y);
+  r = r / size.y;
+  int d = imod(r, size.x);
+  r = r / size.x;
+  int c = imod(r, C);
+  int n = r / C;
+  int g = c / CG;
+  int cl = c - g * CG;
+  int q = cl / 4;
+  int j = cl - 4 * q;
+  vec4 v = texelFetch(yp, ivec2((w * G + g) * Q + q, (n * size.x + d) * size.y + h), 0);
+  setOutput(dot(v, vec4(j == 0, j == 1, j == 2, j == 3)));
 }`;
   }
 }
