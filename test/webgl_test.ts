@@ -1,9 +1,11 @@
 /**
  * webgl-only specs (skipped where the test backends do not include webgl, e.g. in Node): float16
- * render targets, textures too large for the device, and one shader per layer for any size.
+ * render targets, textures too large for the device, and one set of shaders per layer for any size.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {conv3d, convTranspose3d} from '../src/index.js';
+import {PACKED_FLAG} from '../kernels/webgl/kernels.js';
+import {ConvTranspose3DPackedProgram, PackActivationsProgram, PackWeightProgram, UnpackActivationsProgram} from '../kernels/webgl/packed_programs.js';
 import {conv3dCases, convTransposeCases} from './fixtures/fixtures.js';
 import {expectNoLeak, expectTensorClose, fromFixture, testBackends, tolerance} from './util.js';
 
@@ -13,6 +15,27 @@ import {expectNoLeak, expectTensorClose, fromFixture, testBackends, tolerance} f
  * suites allow float16 100× the float32 epsilon (TEST_EPSILON_FLOAT16 = 1e-1 vs 1e-3); so do we.
  */
 const FLOAT16_TOLERANCE_SCALE = 100;
+
+/** Forward and gradients of every non-empty convTranspose3d fixture (in the current mode). */
+function forwardAndGradientSpecs() {
+  for (const c of convTransposeCases.filter(k => k.input.data.length > 0)) {
+    it(`convTranspose3d ${c.name}: forward and gradients`, async () => {
+      await expectNoLeak(async () => {
+        const x = fromFixture(c.input), w = fromFixture(c.weight), cot = fromFixture(c.cot);
+        const b = c.bias ? fromFixture(c.bias) : null;
+        const y = convTranspose3d(x, w, b, c.options);
+        const fwd = tolerance('forward');
+        await expectTensorClose(y, c.output, fwd.atol, fwd.rtol, `${c.name} forward`);
+        const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
+            tf.sum(tf.mul(convTranspose3d(xx, ww, b, c.options), cot)))([x, w]);
+        const grad = tolerance('grad');
+        await expectTensorClose(dx, c.grads.input, grad.atol, grad.rtol, `${c.name} d/dinput`);
+        await expectTensorClose(dw, c.grads.weight, grad.atol, grad.rtol, `${c.name} d/dweight`);
+        tf.dispose([x, w, cot, y, dx, dw, ...(b ? [b] : [])]);
+      });
+    });
+  }
+}
 
 const describeWebGL = testBackends().includes('webgl') ? describe : xdescribe;
 
@@ -40,23 +63,7 @@ describeWebGL('webgl kernels', () => {
       delete g.TFJS_CT3D_TOLERANCE_SCALE;
     });
 
-    for (const c of convTransposeCases.filter(k => k.input.data.length > 0)) {
-      it(`convTranspose3d ${c.name}: forward and gradients`, async () => {
-        await expectNoLeak(async () => {
-          const x = fromFixture(c.input), w = fromFixture(c.weight), cot = fromFixture(c.cot);
-          const b = c.bias ? fromFixture(c.bias) : null;
-          const y = convTranspose3d(x, w, b, c.options);
-          const fwd = tolerance('forward');
-          await expectTensorClose(y, c.output, fwd.atol, fwd.rtol, `${c.name} forward`);
-          const [dx, dw] = tf.grads((xx: tf.Tensor, ww: tf.Tensor) =>
-              tf.sum(tf.mul(convTranspose3d(xx, ww, b, c.options), cot)))([x, w]);
-          const grad = tolerance('grad');
-          await expectTensorClose(dx, c.grads.input, grad.atol, grad.rtol, `${c.name} d/dinput`);
-          await expectTensorClose(dw, c.grads.weight, grad.atol, grad.rtol, `${c.name} d/dweight`);
-          tf.dispose([x, w, cot, y, dx, dw, ...(b ? [b] : [])]);
-        });
-      });
-    }
+    forwardAndGradientSpecs();
 
     for (const c of conv3dCases) {
       it(`conv3d ${c.name}: forward`, async () => {
@@ -70,6 +77,19 @@ describeWebGL('webgl kernels', () => {
         });
       });
     }
+  });
+
+  describe('on the flat fallback programs (CT3D_WEBGL_PACKED false)', () => {
+    let flag: boolean;
+    beforeAll(() => {
+      flag = tf.env().getBool(PACKED_FLAG);
+      tf.env().set(PACKED_FLAG, false);
+    });
+    afterAll(() => {
+      tf.env().set(PACKED_FLAG, flag);
+    });
+
+    forwardAndGradientSpecs();
   });
 
   describe('tensors larger than a texture', () => {
@@ -102,13 +122,17 @@ describeWebGL('webgl kernels', () => {
     });
   });
 
-  it('compiles one forward shader per layer, not one per input size', async () => {
-    // tfjs keeps compiled programs by a key that contains the shader source (and, for 1-D
-    // tensors, only whether each texture is a single row: see docs/webgl.md).
+  it('compiles each of a layer\'s shaders once, not once per input size', async () => {
+    // tfjs keeps compiled programs by a key that starts with the program's class name and holds
+    // the shader source (and, for 1-D or packed 2-D tensors, only whether each texture is a
+    // single row / its logical shape matches its texture: see docs/webgl.md).
     const cache = (tf.backend() as unknown as {binaryCache: Record<string, unknown>}).binaryCache;
-    const ours = () => Object.keys(cache).filter(k => k.includes('int firstTap(')).length;
-    const before = ours();
+    const names = [PackActivationsProgram, PackWeightProgram, ConvTranspose3DPackedProgram,
+                   UnpackActivationsProgram].map(c => c.name);
+    const ours = () => Object.keys(cache).filter(k => names.some(n => k.startsWith(n + '_')));
+    const before = ours().length;
     const w = tf.randomNormal([3, 2, 3, 3, 3]);
+    const counts: number[] = [];
     for (const size of [3, 4, 5]) {  // outputs ≤ 3360 elements: all [1, n] textures
       await expectNoLeak(async () => {
         const x = tf.randomNormal([2, 3, size, size + 1, size]);
@@ -116,8 +140,14 @@ describeWebGL('webgl kernels', () => {
         await y.data();
         tf.dispose([x, y]);
       });
+      counts.push(ours().length - before);
     }
     w.dispose();
-    expect(ours() - before).toBe(1);
+    // Pack x, pack the weight, the convolution, unpack the result: at most 4 new programs (the
+    // packing ones may already exist: their source holds only channels / groups / kernel), all
+    // compiled for the first size, none for the next ones.
+    expect(counts[0]).toBeGreaterThanOrEqual(1);  // at least this layer's convolution
+    expect(counts[0]).toBeLessThanOrEqual(4);
+    expect(counts).toEqual([counts[0], counts[0], counts[0]]);
   });
 });

@@ -66,10 +66,19 @@ function run(
 
 
 /**
+ * tfjs environment flag: `tf.env().set('CT3D_WEBGL_PACKED', false)` sends every call to the flat
+ * programs (programs.ts), the fallback otherwise used only where the packed textures do not fit.
+ * The tests use it to keep the fallback covered.
+ */
+export const PACKED_FLAG = 'CT3D_WEBGL_PACKED';
+env().registerFlag(PACKED_FLAG, () => true);
+
+/**
  * The packed path (packed_programs.ts) needs every texel grid it creates to be a texture of
  * exactly that many texels, i.e. each side at most WEBGL_MAX_TEXTURE_SIZE, and non-empty inputs.
  */
 function packedPathFits(grids: Array<[number, number]>, inputs: TensorInfo[]): boolean {
+  if (!env().getBool(PACKED_FLAG)) return false;
   const max = env().getNumber('WEBGL_MAX_TEXTURE_SIZE');
   return grids.every(([r, c]) => r >= 1 && c >= 1 && r <= max && c <= max) &&
       inputs.every(t => util.sizeFromShape(t.shape) > 0);
