@@ -44,6 +44,14 @@ const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3
    opts: {stride: 2, padding: [0, 1, 2], outputPadding: [1, 0, 1]}},
   {name: 'stride 1 along W with runs not a multiple of 4',
    x: [1, 3, 2, 3, 7], w: [3, 4, 3, 3, 3], opts: {padding: 1}},
+  {name: 'depthwise rows, stride 2: two W phases interleaved, odd output width, bias',
+   x: [2, 3, 3, 4, 9], w: [3, 1, 3, 3, 3], opts: {stride: 2, padding: 1, outputPadding: 1, groups: 3}},
+  {name: 'depthwise rows, stride 1 with dilation and padding that empties taps',
+   x: [1, 4, 3, 5, 6], w: [4, 1, 3, 2, 3], opts: {padding: [1, 0, 3], dilation: [2, 1, 2], groups: 4}},
+  {name: 'depthwise rows, stride 3 (scalar interleave), anisotropic, kernel < stride',
+   x: [1, 2, 4, 3, 5], w: [2, 1, 2, 4, 2], opts: {stride: [2, 3, 3], padding: [0, 2, 1], outputPadding: [1, 2, 0], groups: 2}},
+  {name: 'depthwise rows, stride 2 with dilation 3 along W (all taps in one phase)',
+   x: [1, 2, 2, 3, 11], w: [2, 1, 1, 2, 4], opts: {stride: 2, dilation: [1, 1, 3], padding: [0, 1, 2], groups: 2}},
 ];
 
 function rand(n: number, seed: number): Float32Array {

@@ -339,6 +339,106 @@ function direct(par: usize, mode: i32, big: usize, small: usize, w: usize): void
   }
 }
 
+/**
+ * Depthwise forward, one output row at a time (gather over D and H, per stride phase along W), so
+ * every output element is written once: for the row (od, oh) only the (kd, kh) taps that reach it
+ * are visited, and along W the outputs of phase r (ow = j·sw + r) form a dense run that each
+ * tap kw with (kw·dw − pw) ≡ r (mod sw) updates with a plain SIMD axpy (no zero taps, no
+ * shuffles). The phase runs live in `buf` (L1; they start at the bias) and are interleaved into
+ * the output row at the end. Returns false (nothing done) when a row does not fit `buf`.
+ */
+function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue: f32,
+                       buf: usize, bufFloats: i32, tab: usize, tabInts: i32): bool {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
+  const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const nj = (oW + sw - 1) / sw;      // outputs of phase 0 (the longest)
+  const stride = (nj + 7) & ~3;       // floats between phase runs, room for a vector tail
+  if (stride * sw > bufFloats || oD * kD + oH * kH + 4 * kW > tabInts) return false;
+  // Tables (no divisions in the loops): tD[od·kD + kd] = id reached by tap kd, or −1; tH alike;
+  // tW[4·kw ..] = (phase r, start j, end j, input shift e) of tap kw.
+  const tD = tab, tH = tD + (<usize>(oD * kD) << 2), tW = tH + (<usize>(oH * kH) << 2);
+  for (let o = 0; o < oD; o++) {
+    for (let k = 0; k < kD; k++) {
+      const t = o + pd - k * dd;
+      store<i32>(tD + (<usize>(o * kD + k) << 2), t >= 0 && t % sd == 0 && t / sd < D ? t / sd : -1);
+    }
+  }
+  for (let o = 0; o < oH; o++) {
+    for (let k = 0; k < kH; k++) {
+      const t = o + ph - k * dh;
+      store<i32>(tH + (<usize>(o * kH + k) << 2), t >= 0 && t % sh == 0 && t / sh < H ? t / sh : -1);
+    }
+  }
+  for (let kw = 0; kw < kW; kw++) {
+    // ow = iw·sw + off; phase r = off mod sw, and ow = j·sw + r ⇔ iw = j − e.
+    const off = kw * dw - pw;
+    const r = ((off % sw) + sw) % sw;
+    const e = (off - r) / sw;
+    const q = tW + (<usize>kw << 4);
+    store<i32>(q, r);
+    store<i32>(q, max(0, e), 4);
+    store<i32>(q, min((oW - r + sw - 1) / sw, W + e), 8);
+    store<i32>(q, e, 12);
+  }
+  const bv = f32x4.splat(biasValue);
+  const bufEnd = buf + (<usize>(stride * sw) << 2);
+  for (let od = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      for (let q = buf; q < bufEnd; q += 16) v128.store(q, bv);
+      for (let kd = 0; kd < kD; kd++) {
+        const id = load<i32>(tD + (<usize>(od * kD + kd) << 2));
+        if (id < 0) continue;
+        for (let kh = 0; kh < kH; kh++) {
+          const ih = load<i32>(tH + (<usize>(oh * kH + kh) << 2));
+          if (ih < 0) continue;
+          const xrow = at(small, (id * H + ih) * W);
+          const wrow = at(w, (kd * kH + kh) * kW);
+          for (let kw = 0; kw < kW; kw++) {
+            const q = tW + (<usize>kw << 4);
+            const jlo = load<i32>(q, 4), jhi = load<i32>(q, 8);
+            if (jlo >= jhi) continue;
+            const wv = load<f32>(wrow + (<usize>kw << 2));
+            const wx = f32x4.splat(wv);
+            let pb = buf + (<usize>(load<i32>(q) * stride + jlo) << 2);
+            let ps = xrow + (<usize>(jlo - load<i32>(q, 12)) << 2);
+            let j = jlo;
+            for (; j + 4 <= jhi; j += 4, pb += 16, ps += 16) {
+              v128.store(pb, f32x4.add(v128.load(pb), f32x4.mul(wx, v128.load(ps))));
+            }
+            for (; j < jhi; j++, pb += 4, ps += 4) store<f32>(pb, load<f32>(pb) + wv * load<f32>(ps));
+          }
+        }
+      }
+      const orow = at(big, (od * oH + oh) * oW);
+      let i = 0;
+      if (sw == 1) {
+        for (; i + 4 <= oW; i += 4) v128.store(orow + (<usize>i << 2), v128.load(buf + (<usize>i << 2)));
+        for (; i < oW; i++) store<f32>(orow + (<usize>i << 2), load<f32>(buf + (<usize>i << 2)));
+      } else if (sw == 2) {
+        const b1 = buf + (<usize>stride << 2);
+        for (; i + 8 <= oW; i += 8) {
+          const o = <usize>i << 1, v0 = v128.load(buf + o), v1 = v128.load(b1 + o);
+          v128.store(orow + (<usize>i << 2), v128.shuffle<f32>(v0, v1, 0, 4, 1, 5));
+          v128.store(orow + (<usize>i << 2), v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), 16);
+        }
+        for (; i < oW; i++) {
+          store<f32>(orow + (<usize>i << 2), load<f32>(buf + (<usize>((i & 1) * stride + (i >> 1)) << 2)));
+        }
+      } else {
+        for (let r = 0; r < sw; r++) {
+          let pb = buf + (<usize>(r * stride) << 2);
+          for (let o = r; o < oW; o += sw, pb += 4) store<f32>(orow + (<usize>o << 2), load<f32>(pb));
+        }
+      }
+    }
+  }
+  return true;
+}
+
 function fillBias(y: usize, bias: usize, batch: i32, channels: i32, len: i32): void {
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -367,13 +467,20 @@ export function forward(par: usize, x: usize, w: usize, bias: usize, y: usize, c
   const kvol = p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
   const Cin = p(par, P_CIN), Cout = p(par, P_COUT), dChunk = p(par, P_DCHUNK);
   const M = Cog * kvol;
-  fillBias(y, bias, N, Cout, oL);
   if (Cig == 1 && Cog == 1) {
     for (let n = 0; n < N; n++) {
-      for (let g = 0; g < G; g++) direct(par, 0, at(y, (n * Cout + g) * oL), at(x, (n * Cin + g) * L), at(w, g * kvol));
+      for (let g = 0; g < G; g++) {
+        const py = at(y, (n * Cout + g) * oL), px = at(x, (n * Cin + g) * L), pw = at(w, g * kvol);
+        if (!depthwiseRows(par, py, px, pw, bias == 0 ? 0 : load<f32>(at(bias, g)), packA, MC * KC,
+                           packB, NC * KC)) {
+          fillBias(py, bias == 0 ? 0 : at(bias, g), 1, 1, oL);
+          direct(par, 0, py, px, pw);
+        }
+      }
     }
     return;
   }
+  fillBias(y, bias, N, Cout, oL);
   for (let n = 0; n < N; n++) {
     for (let g = 0; g < G; g++) {
       const xOff = (n * Cin + g * Cig) * L;
