@@ -348,7 +348,7 @@ function direct(par: usize, mode: i32, big: usize, small: usize, w: usize): void
  * the output row at the end. Returns false (nothing done) when a row does not fit `buf`.
  */
 function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue: f32,
-                       buf: usize, bufFloats: i32, tab: usize, tabInts: i32): bool {
+                       buf: usize, bufFloats: i32, pad: usize, padFloats: i32): bool {
   const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
   const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
   const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
@@ -356,10 +356,18 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
   const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
   const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
   const nj = (oW + sw - 1) / sw;      // outputs of phase 0 (the longest)
-  const stride = (nj + 7) & ~3;       // floats between phase runs, room for a vector tail
-  if (stride * sw > bufFloats || oD * kD + oH * kH + 4 * kW > tabInts) return false;
+  const nv = (nj + 3) & ~3;           // … rounded up to whole vectors
+  const stride = nv + 4;              // floats between phase runs
+  // Along W, tap kw feeds phase r = off mod sw (off = kw·dw − pw) with iw = j − e. Reading the
+  // input through rows padded with zeros (lp in front) lets every tap run over whole vectors.
+  const offMin = -pw, offMax = (kW - 1) * dw - pw;
+  const eMin = (offMin - (((offMin % sw) + sw) % sw)) / sw;
+  const eMax = (offMax - (((offMax % sw) + sw) % sw)) / sw;
+  const lp = max(0, eMax), wp = lp + max(W, nv - eMin);
+  const tab = buf + (<usize>(stride * sw) << 2);
+  if (stride * sw + oD * kD + oH * kH + 4 * kW > bufFloats || D * H * wp > padFloats) return false;
   // Tables (no divisions in the loops): tD[od·kD + kd] = id reached by tap kd, or −1; tH alike;
-  // tW[4·kw ..] = (phase r, start j, end j, input shift e) of tap kw.
+  // tW[4·kw ..] = (phase r, input shift e, 1 if the tap reaches any output).
   const tD = tab, tH = tD + (<usize>(oD * kD) << 2), tW = tH + (<usize>(oH * kH) << 2);
   for (let o = 0; o < oD; o++) {
     for (let k = 0; k < kD; k++) {
@@ -374,15 +382,17 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
     }
   }
   for (let kw = 0; kw < kW; kw++) {
-    // ow = iw·sw + off; phase r = off mod sw, and ow = j·sw + r ⇔ iw = j − e.
     const off = kw * dw - pw;
     const r = ((off % sw) + sw) % sw;
     const e = (off - r) / sw;
     const q = tW + (<usize>kw << 4);
-    store<i32>(q, r);
-    store<i32>(q, max(0, e), 4);
-    store<i32>(q, min((oW - r + sw - 1) / sw, W + e), 8);
-    store<i32>(q, e, 12);
+    store<i32>(q, r * stride);
+    store<i32>(q, lp - e, 4);
+    store<i32>(q, max(0, e) < min((oW - r + sw - 1) / sw, W + e) ? 1 : 0, 8);
+  }
+  memory.fill(pad, 0, <usize>(D * H * wp) << 2);
+  for (let row = 0; row < D * H; row++) {
+    memory.copy(pad + (<usize>(row * wp + lp) << 2), small + (<usize>(row * W) << 2), <usize>W << 2);
   }
   const bv = f32x4.splat(biasValue);
   const bufEnd = buf + (<usize>(stride * sw) << 2);
@@ -395,21 +405,17 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
         for (let kh = 0; kh < kH; kh++) {
           const ih = load<i32>(tH + (<usize>(oh * kH + kh) << 2));
           if (ih < 0) continue;
-          const xrow = at(small, (id * H + ih) * W);
+          const xrow = pad + (<usize>((id * H + ih) * wp) << 2);
           const wrow = at(w, (kd * kH + kh) * kW);
           for (let kw = 0; kw < kW; kw++) {
             const q = tW + (<usize>kw << 4);
-            const jlo = load<i32>(q, 4), jhi = load<i32>(q, 8);
-            if (jlo >= jhi) continue;
-            const wv = load<f32>(wrow + (<usize>kw << 2));
-            const wx = f32x4.splat(wv);
-            let pb = buf + (<usize>(load<i32>(q) * stride + jlo) << 2);
-            let ps = xrow + (<usize>(jlo - load<i32>(q, 12)) << 2);
-            let j = jlo;
-            for (; j + 4 <= jhi; j += 4, pb += 16, ps += 16) {
+            if (load<i32>(q, 8) == 0) continue;
+            const wx = v128.load32_splat(wrow + (<usize>kw << 2));
+            let pb = buf + (<usize>load<i32>(q) << 2);
+            let ps = xrow + (<usize>load<i32>(q, 4) << 2);
+            for (const end = pb + (<usize>nv << 2); pb < end; pb += 16, ps += 16) {
               v128.store(pb, f32x4.add(v128.load(pb), f32x4.mul(wx, v128.load(ps))));
             }
-            for (; j < jhi; j++, pb += 4, ps += 4) store<f32>(pb, load<f32>(pb) + wv * load<f32>(ps));
           }
         }
       }
