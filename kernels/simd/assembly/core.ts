@@ -79,6 +79,27 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
             v128.store(q, v128.load(src));
             v128.store(q, v128.load(src, 16), 16);
           }
+        } else if (nn == 8 && bSk == 1) {
+          // Columns of B are contiguous (the weight gradient reads cols transposed): 4×4 blocks
+          // are transposed in registers instead of gathered one float at a time.
+          let k = 0;
+          for (; k + 4 <= kk; k += 4, q += 128) {
+            for (let h = 0; h < 2; h++) {
+              const src = at(B, k0 + k + (nb + 4 * h) * bSn), step = <usize>bSn << 2;
+              const r0 = v128.load(src), r1 = v128.load(src + step);
+              const r2 = v128.load(src + 2 * step), r3 = v128.load(src + 3 * step);
+              const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+              const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+              const o = q + (<usize>h << 4);
+              v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+              v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+              v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+              v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+            }
+          }
+          for (; k < kk; k++, q += 32) {
+            for (let j = 0; j < 8; j++) store<f32>(q + (<usize>j << 2), load<f32>(at(B, k0 + k + (nb + j) * bSn)));
+          }
         } else {
           for (let k = 0; k < kk; k++, q += 32) {
             const row = (k0 + k) * bSk;
