@@ -135,7 +135,7 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
             let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
             let c11 = f32x4.splat(0), c20 = f32x4.splat(0), c21 = f32x4.splat(0);
             let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-            for (let k = 0; k < kk; k++, pa += 16, pb += 32) {
+            for (const end = pa + (<usize>kk << 4); pa < end; pa += 16, pb += 32) {
               const b0 = v128.load(pb), b1 = v128.load(pb, 16);
               const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
               c00 = f32x4.add(c00, f32x4.mul(a0, b0));
