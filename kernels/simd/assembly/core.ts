@@ -274,6 +274,111 @@ function transfer(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bigOf
 }
 
 /**
+ * col2vol for stride ≥ 2 along W, one output row at a time: the kW taps of a (kd, kh) pair all
+ * land in the same output row (od, oh), each in one stride phase r (ow = j·sw + r). They are
+ * summed into per-phase runs in `buf` (L1, dense, whole vectors) and the row is then updated once,
+ * interleaving the phases, instead of once per tap with zero lanes. Returns false (nothing done)
+ * when a row does not fit `buf`.
+ */
+function scatterRows(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bigOff: i32,
+                     cols: usize, buf: usize, bufFloats: i32): bool {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const H = p(par, P_H), W = p(par, P_W);
+  const oH = p(par, P_OH), oW = p(par, P_OW);
+  const oL = p(par, P_OD) * oH * oW;
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const t0 = par + (<usize>P_TABLES << 2);
+  const t1 = t0 + (<usize>kD << 3), t2 = t1 + (<usize>kH << 3);
+  const nj = (oW + sw - 1) / sw;
+  const stride = ((nj + 3) & ~3) + 4;
+  const runs = stride * sw;
+  if (runs + 4 * kW > bufFloats) return false;
+  // tW[4·kw ..] = (first iw, iw count, buf offset of iw = 0 in floats): ow = iw·sw + off lands in
+  // phase r = off mod sw at j = iw + e.
+  const tW = buf + (<usize>runs << 2);
+  for (let kw = 0; kw < kW; kw++) {
+    const off = kw * dw - pw;
+    const r = ((off % sw) + sw) % sw;
+    const e = (off - r) / sw;
+    const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
+    const q = tW + (<usize>kw << 4);
+    store<i32>(q, wlo);
+    store<i32>(q, whi - wlo, 4);
+    store<i32>(q, r * stride + e, 8);
+  }
+  const chunkLen = (d1 - d0) * H * W;
+  const z = f32x4.splat(0);
+  const lane = i32x4(0, 1, 2, 3);
+  const bufEnd = buf + (<usize>runs << 2);
+  for (let c = 0; c < channels; c++) {
+    const base = bigOff + c * oL;
+    for (let kd = 0; kd < kD; kd++) {
+      const a = max(load<i32>(t0 + (<usize>kd << 3)), d0);
+      const b = min(load<i32>(t0 + (<usize>kd << 3), 4), d1);
+      for (let kh = 0; kh < kH; kh++) {
+        const hlo = load<i32>(t1 + (<usize>kh << 3)), hhi = load<i32>(t1 + (<usize>kh << 3), 4);
+        const m0 = ((c * kD + kd) * kH + kh) * kW;
+        for (let id = a; id < b; id++) {
+          const od = id * sd - pd + kd * dd;
+          for (let ih = hlo; ih < hhi; ih++) {
+            const oh = ih * sh - ph + kh * dh;
+            for (let q = buf; q < bufEnd; q += 16) v128.store(q, z);
+            const colRow = ((id - d0) * H + ih) * W;
+            for (let kw = 0; kw < kW; kw++) {
+              const q = tW + (<usize>kw << 4);
+              const wlo = load<i32>(q), n = load<i32>(q, 4);
+              if (n <= 0) continue;
+              let pc = at(cols, (m0 + kw) * chunkLen + colRow + wlo);
+              let pb = buf + (<usize>(load<i32>(q, 8) + wlo) << 2);
+              let i = 0;
+              for (; i + 4 <= n; i += 4, pc += 16, pb += 16) {
+                v128.store(pb, f32x4.add(v128.load(pb), v128.load(pc)));
+              }
+              if (i < n) {
+                if (n >= 4) {
+                  // The last (n − i) elements: a vector ending at n, lanes already added masked.
+                  const back = <usize>(4 - (n - i)) << 2;
+                  const keep = i32x4.ge_s(lane, i32x4.splat(4 - (n - i)));
+                  v128.store(pb - back, f32x4.add(v128.load(pb - back), v128.and(v128.load(pc - back), keep)));
+                } else {
+                  for (; i < n; i++, pc += 4, pb += 4) store<f32>(pb, load<f32>(pb) + load<f32>(pc));
+                }
+              }
+            }
+            const orow = at(big, base + od * oH * oW + oh * oW);
+            let o = 0;
+            if (sw == 2) {
+              const b1 = buf + (<usize>stride << 2);
+              for (; o + 8 <= oW; o += 8) {
+                const jb = <usize>o << 1, v0 = v128.load(buf + jb), v1 = v128.load(b1 + jb);
+                const po = orow + (<usize>o << 2);
+                v128.store(po, f32x4.add(v128.load(po), v128.shuffle<f32>(v0, v1, 0, 4, 1, 5)));
+                v128.store(po, f32x4.add(v128.load(po, 16), v128.shuffle<f32>(v0, v1, 2, 6, 3, 7)), 16);
+              }
+              for (; o < oW; o++) {
+                const po = orow + (<usize>o << 2);
+                store<f32>(po, load<f32>(po) + load<f32>(buf + (<usize>((o & 1) * stride + (o >> 1)) << 2)));
+              }
+            } else {
+              for (let r = 0; r < sw; r++) {
+                let pb = buf + (<usize>(r * stride) << 2);
+                for (let x = r; x < oW; x += sw, pb += 4) {
+                  const po = orow + (<usize>x << 2);
+                  store<f32>(po, load<f32>(po) + load<f32>(pb));
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * Depthwise groups (one channel in, one out) skip the GEMM and cols: the same tap loops as
  * `transfer` apply each tap's weight directly. mode 0: big[o] += w[m]·small[l] (forward);
  * 1: small[l] += w[m]·big[o] (conv3d); 2: w[m] += Σ small[l]·big[o] (weight gradient).
@@ -521,7 +626,10 @@ export function forward(par: usize, x: usize, w: usize, bias: usize, y: usize, c
           // cols[m, l] = Σ_ci W[ci, c0·kvol + m] · x[ci, l]
           gemm(nc * kvol, len, Cig, at(w, wOff + c0 * kvol), 1, M, at(x, xOff + d0 * plane), L, 1,
                cols, len, false);
-          transfer(par, nc, d0, d1, y, (n * Cout + g * Cog + c0) * oL, cols, true);
+          const bigOff = (n * Cout + g * Cog + c0) * oL;
+          if (p(par, P_SW) == 1 || !scatterRows(par, nc, d0, d1, y, bigOff, cols, packA, MC * KC)) {
+            transfer(par, nc, d0, d1, y, bigOff, cols, true);
+          }
         }
       }
     }
