@@ -379,6 +379,93 @@ function scatterRows(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bi
 }
 
 /**
+ * vol2col for stride ≥ 2 along W, the mirror of `scatterRows`: each big row (od, oh) that a
+ * (kd, kh) pair reads is split once into its stride phases in `buf`, and every W tap then copies
+ * a dense run of one phase into cols. cols must be zeroed first (out-of-range taps stay 0).
+ */
+function gatherRows(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bigOff: i32,
+                    cols: usize, buf: usize, bufFloats: i32): bool {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const H = p(par, P_H), W = p(par, P_W);
+  const oH = p(par, P_OH), oW = p(par, P_OW);
+  const oL = p(par, P_OD) * oH * oW;
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const t0 = par + (<usize>P_TABLES << 2);
+  const t1 = t0 + (<usize>kD << 3), t2 = t1 + (<usize>kH << 3);
+  const nj = (oW + sw - 1) / sw;
+  const stride = ((nj + 3) & ~3) + 4;
+  const runs = stride * sw;
+  if (runs + 4 * kW > bufFloats) return false;
+  const tW = buf + (<usize>runs << 2);
+  for (let kw = 0; kw < kW; kw++) {
+    const off = kw * dw - pw;
+    const r = ((off % sw) + sw) % sw;
+    const e = (off - r) / sw;
+    const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
+    const q = tW + (<usize>kw << 4);
+    store<i32>(q, wlo);
+    store<i32>(q, whi - wlo, 4);
+    store<i32>(q, r * stride + e, 8);
+  }
+  const chunkLen = (d1 - d0) * H * W;
+  for (let c = 0; c < channels; c++) {
+    const base = bigOff + c * oL;
+    for (let kd = 0; kd < kD; kd++) {
+      const a = max(load<i32>(t0 + (<usize>kd << 3)), d0);
+      const b = min(load<i32>(t0 + (<usize>kd << 3), 4), d1);
+      for (let kh = 0; kh < kH; kh++) {
+        const hlo = load<i32>(t1 + (<usize>kh << 3)), hhi = load<i32>(t1 + (<usize>kh << 3), 4);
+        const m0 = ((c * kD + kd) * kH + kh) * kW;
+        for (let id = a; id < b; id++) {
+          const od = id * sd - pd + kd * dd;
+          for (let ih = hlo; ih < hhi; ih++) {
+            const oh = ih * sh - ph + kh * dh;
+            const orow = at(big, base + od * oH * oW + oh * oW);
+            let o = 0;
+            if (sw == 2) {
+              const b1 = buf + (<usize>stride << 2);
+              for (; o + 8 <= oW; o += 8) {
+                const po = orow + (<usize>o << 2), v0 = v128.load(po), v1 = v128.load(po, 16);
+                const jb = <usize>o << 1;
+                v128.store(buf + jb, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+                v128.store(b1 + jb, v128.shuffle<f32>(v0, v1, 1, 3, 5, 7));
+              }
+              for (; o < oW; o++) {
+                store<f32>(buf + (<usize>((o & 1) * stride + (o >> 1)) << 2), load<f32>(orow + (<usize>o << 2)));
+              }
+            } else {
+              for (let r = 0; r < sw; r++) {
+                let pb = buf + (<usize>(r * stride) << 2);
+                for (let x = r; x < oW; x += sw, pb += 4) store<f32>(pb, load<f32>(orow + (<usize>x << 2)));
+              }
+            }
+            const colRow = ((id - d0) * H + ih) * W;
+            for (let kw = 0; kw < kW; kw++) {
+              const q = tW + (<usize>kw << 4);
+              const wlo = load<i32>(q), n = load<i32>(q, 4);
+              if (n <= 0) continue;
+              let pc = at(cols, (m0 + kw) * chunkLen + colRow + wlo);
+              let pb = buf + (<usize>(load<i32>(q, 8) + wlo) << 2);
+              if (n >= 4) {
+                // Whole vectors, the last one ending at n (an overlap rewrites equal values).
+                const last = <usize>(n - 4) << 2;
+                v128.store(pc + last, v128.load(pb + last));
+                for (let i = 0; i + 4 <= n; i += 4, pc += 16, pb += 16) v128.store(pc, v128.load(pb));
+              } else {
+                for (let i = 0; i < n; i++, pc += 4, pb += 4) store<f32>(pc, load<f32>(pb));
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/**
  * Depthwise groups (one channel in, one out) skip the GEMM and cols: the same tap loops as
  * `transfer` apply each tap's weight directly. mode 0: big[o] += w[m]·small[l] (forward);
  * 1: small[l] += w[m]·big[o] (conv3d); 2: w[m] += Σ small[l]·big[o] (weight gradient).
@@ -641,7 +728,9 @@ function vol2col(par: usize, big: usize, bigOff: i32, channels: i32, d0: i32, d1
   const kvol = p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
   const len = (d1 - d0) * p(par, P_H) * p(par, P_W);
   memory.fill(cols, 0, <usize>(channels * kvol * len) << 2);
-  transfer(par, channels, d0, d1, big, bigOff, cols, false);
+  if (p(par, P_SW) == 1 || !gatherRows(par, channels, d0, d1, big, bigOff, cols, packA, MC * KC)) {
+    transfer(par, channels, d0, d1, big, bigOff, cols, false);
+  }
 }
 
 /** y = conv3d(x, w) + bias, PyTorch semantics. x: big side, y: small side. */
