@@ -658,6 +658,113 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
   return true;
 }
 
+/**
+ * Depthwise conv3d (mode 1: small += w ⋆ big) and weight gradient (mode 2: w += Σ small·big),
+ * one small row (id, ih) at a time: each big row (od, oh) that a (kd, kh) pair reads is split
+ * into its stride phases along W in `buf`, zero-padded so every kw tap is a whole-vector run
+ * (iw = j − e in phase r). The small row is read from / accumulated in `row` (zero-padded to
+ * whole vectors). Mode 2 keeps one f32x4 accumulator per tap in `acc`. Returns false (nothing
+ * done) when the buffers do not fit `buf`.
+ */
+function depthwiseGatherRows(par: usize, mode: i32, big: usize, small: usize, w: usize,
+                             buf: usize, bufFloats: i32): bool {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
+  const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const wv = (W + 3) & ~3;
+  const offMin = -pw, offMax = (kW - 1) * dw - pw;
+  const eMin = (offMin - (((offMin % sw) + sw) % sw)) / sw;
+  const eMax = (offMax - (((offMax % sw) + sw) % sw)) / sw;
+  // Phase r holds j ∈ [eMin, wv + eMax) at buf[r·stride + j − eMin].
+  const stride = (wv + eMax - eMin + 3) & ~3;
+  const kvol = kD * kH * kW;
+  const row = buf + (<usize>(stride * sw) << 2);
+  const tW = row + (<usize>wv << 2);
+  const acc = tW + (<usize>(4 * kW) << 2);
+  if (stride * sw + wv + 4 * kW + 4 * kvol > bufFloats) return false;
+  for (let kw = 0; kw < kW; kw++) {
+    const off = kw * dw - pw;
+    const r = ((off % sw) + sw) % sw;
+    const e = (off - r) / sw;
+    store<i32>(tW + (<usize>kw << 4), r * stride + e - eMin);
+  }
+  const z = f32x4.splat(0);
+  for (let q = acc, end = acc + (<usize>kvol << 4); q < end; q += 16) v128.store(q, z);
+  const bufEnd = buf + (<usize>(stride * sw) << 2);
+  for (let id = 0; id < D; id++) {
+    for (let ih = 0; ih < H; ih++) {
+      const srow = at(small, (id * H + ih) * W);
+      for (let i = 0; i < wv; i += 4) v128.store(row + (<usize>i << 2), z);
+      if (mode == 2) memory.copy(row, srow, <usize>W << 2);
+      for (let kd = 0; kd < kD; kd++) {
+        const od = id * sd - pd + kd * dd;
+        if (od < 0 || od >= oD) continue;
+        for (let kh = 0; kh < kH; kh++) {
+          const oh = ih * sh - ph + kh * dh;
+          if (oh < 0 || oh >= oH) continue;
+          // Split big row (od, oh) into phases: buf[r·stride + j − eMin] = big[j·sw + r].
+          for (let q = buf; q < bufEnd; q += 16) v128.store(q, z);
+          const orow = at(big, (od * oH + oh) * oW);
+          for (let r = 0; r < sw; r++) {
+            const jlo = max(0, eMin), jhi = min((oW - r + sw - 1) / sw, wv + eMax);
+            let pb = buf + (<usize>(r * stride + jlo - eMin) << 2);
+            let po = orow + (<usize>(jlo * sw + r) << 2);
+            let j = jlo;
+            if (sw == 1) {
+              for (; j + 4 <= jhi; j += 4, pb += 16, po += 16) v128.store(pb, v128.load(po));
+            } else if (sw == 2) {
+              for (; j + 4 <= jhi; j += 4, pb += 16, po += 32) {
+                v128.store(pb, v128.shuffle<f32>(v128.load(po), v128.load(po, 16), 0, 2, 4, 6));
+              }
+            }
+            const step = <usize>sw << 2;
+            for (; j < jhi; j++, pb += 4, po += step) store<f32>(pb, load<f32>(po));
+          }
+          const m0 = (kd * kH + kh) * kW;
+          for (let kw = 0; kw < kW; kw++) {
+            let pb = buf + (<usize>load<i32>(tW + (<usize>kw << 4)) << 2);
+            let ps = row;
+            const end = row + (<usize>wv << 2);
+            if (mode == 1) {
+              const wx = v128.load32_splat(at(w, m0 + kw));
+              for (; ps < end; ps += 16, pb += 16) {
+                v128.store(ps, f32x4.add(v128.load(ps), f32x4.mul(wx, v128.load(pb))));
+              }
+            } else {
+              const pa = acc + (<usize>(m0 + kw) << 4);
+              let a = v128.load(pa);
+              for (; ps < end; ps += 16, pb += 16) a = f32x4.add(a, f32x4.mul(v128.load(ps), v128.load(pb)));
+              v128.store(pa, a);
+            }
+          }
+        }
+      }
+      if (mode == 1) {
+        let i = 0;
+        for (; i + 4 <= W; i += 4) {
+          const q = srow + (<usize>i << 2);
+          v128.store(q, f32x4.add(v128.load(q), v128.load(row + (<usize>i << 2))));
+        }
+        for (; i < W; i++) {
+          const q = srow + (<usize>i << 2);
+          store<f32>(q, load<f32>(q) + load<f32>(row + (<usize>i << 2)));
+        }
+      }
+    }
+  }
+  if (mode == 2) {
+    for (let m = 0; m < kvol; m++) {
+      const a = v128.load(acc + (<usize>m << 4)), pwt = at(w, m);
+      store<f32>(pwt, load<f32>(pwt) + f32x4.extract_lane(a, 0) + f32x4.extract_lane(a, 1) +
+                      f32x4.extract_lane(a, 2) + f32x4.extract_lane(a, 3));
+    }
+  }
+  return true;
+}
+
 function fillBias(y: usize, bias: usize, batch: i32, channels: i32, len: i32): void {
   for (let n = 0; n < batch; n++) {
     for (let c = 0; c < channels; c++) {
@@ -746,7 +853,10 @@ export function conv3d(par: usize, x: usize, w: usize, bias: usize, y: usize, co
   fillBias(y, bias, N, Cin, L);
   if (Cig == 1 && Cog == 1) {
     for (let n = 0; n < N; n++) {
-      for (let g = 0; g < G; g++) direct(par, 1, at(x, (n * Cout + g) * oL), at(y, (n * Cin + g) * L), at(w, g * kvol));
+      for (let g = 0; g < G; g++) {
+        const pb = at(x, (n * Cout + g) * oL), ps = at(y, (n * Cin + g) * L), pw = at(w, g * kvol);
+        if (!depthwiseGatherRows(par, 1, pb, ps, pw, packA, MC * KC)) direct(par, 1, pb, ps, pw);
+      }
     }
     return;
   }
@@ -782,7 +892,10 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
   memory.fill(dw, 0, <usize>(Cin * M) << 2);
   if (Cig == 1 && Cog == 1) {
     for (let n = 0; n < N; n++) {
-      for (let g = 0; g < G; g++) direct(par, 2, at(dy, (n * Cout + g) * oL), at(x, (n * Cin + g) * L), at(dw, g * kvol));
+      for (let g = 0; g < G; g++) {
+        const pb = at(dy, (n * Cout + g) * oL), ps = at(x, (n * Cin + g) * L), pw = at(dw, g * kvol);
+        if (!depthwiseGatherRows(par, 2, pb, ps, pw, packA, MC * KC)) direct(par, 2, pb, ps, pw);
+      }
     }
     return;
   }
