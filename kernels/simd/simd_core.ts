@@ -140,6 +140,24 @@ const kvol = (info: ConvTranspose3DInfo) =>
     info.kernelSize[0] * info.kernelSize[1] * info.kernelSize[2];
 const plane = (info: ConvTranspose3DInfo) => info.inSize[1] * info.inSize[2];
 
+type NodeBuffer = {allocUnsafeSlow(size: number): Uint8Array};
+
+/**
+ * A fresh copy of heap[from, from + n): the result leaves the wasm memory. In Node,
+ * `Buffer.allocUnsafeSlow` skips zero-filling memory we overwrite at once (a 16 MB result comes
+ * out ≈ 1.7× faster than with `slice`); the array owns its whole, unpooled buffer, like a plain
+ * Float32Array.
+ */
+function copyOut(heap: Float32Array, from: number, n: number): Float32Array {
+  const B = (globalThis as {Buffer?: NodeBuffer}).Buffer;
+  if (typeof B?.allocUnsafeSlow !== 'function') return heap.slice(from, from + n);
+  const b = B.allocUnsafeSlow(4 * n);
+  if (b.byteOffset % 4 !== 0) return heap.slice(from, from + n);
+  const out = new Float32Array(b.buffer, b.byteOffset, n);
+  out.set(heap.subarray(from, from + n));
+  return out;
+}
+
 /** convTranspose3dForward of compute.ts on the wasm core. */
 export function wasmConvTranspose3dForward(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
@@ -156,7 +174,7 @@ export function wasmConvTranspose3dForward(
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
   c.forward(par, px, pw, pb, py, pc, c.heapBase() + PARAMS_BYTES);
-  return heap.slice(py >> 2, (py >> 2) + ny);
+  return copyOut(heap, py >> 2, ny);
 }
 
 /** conv3dForward of compute.ts on the wasm core (x: big side, result: small side). */
@@ -175,7 +193,7 @@ export function wasmConv3dForward(
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
   c.conv3d(par, px, pw, pb, py, pc, c.heapBase() + PARAMS_BYTES);
-  return heap.slice(py >> 2, (py >> 2) + ny);
+  return copyOut(heap, py >> 2, ny);
 }
 
 /** convTranspose3dWeightGrad of compute.ts on the wasm core. */
@@ -192,5 +210,5 @@ export function wasmConvTranspose3dWeightGrad(
   heap.set(x, px >> 2);
   heap.set(dy, pd >> 2);
   c.weightGrad(par, px, pd, pw, pc, c.heapBase() + PARAMS_BYTES);
-  return heap.slice(pw >> 2, (pw >> 2) + nw);
+  return copyOut(heap, pw >> 2, nw);
 }
