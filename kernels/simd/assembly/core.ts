@@ -659,6 +659,30 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
 }
 
 /**
+ * Splits one big row into its stride phases along W, zero-padded:
+ * dst[r·stride + j − eMin] = row[j·sw + r] for j ∈ [eMin, jEnd), 0 where j·sw + r is outside.
+ */
+function splitRow(row: usize, dst: usize, oW: i32, sw: i32, stride: i32, eMin: i32, jEnd: i32): void {
+  const z = f32x4.splat(0);
+  for (let q = dst, end = dst + (<usize>(stride * sw) << 2); q < end; q += 16) v128.store(q, z);
+  for (let r = 0; r < sw; r++) {
+    const jlo = max(0, eMin), jhi = min((oW - r + sw - 1) / sw, jEnd);
+    let pb = dst + (<usize>(r * stride + jlo - eMin) << 2);
+    let po = row + (<usize>(jlo * sw + r) << 2);
+    let j = jlo;
+    if (sw == 1) {
+      for (; j + 4 <= jhi; j += 4, pb += 16, po += 16) v128.store(pb, v128.load(po));
+    } else if (sw == 2) {
+      for (; j + 4 <= jhi; j += 4, pb += 16, po += 32) {
+        v128.store(pb, v128.shuffle<f32>(v128.load(po), v128.load(po, 16), 0, 2, 4, 6));
+      }
+    }
+    const step = <usize>sw << 2;
+    for (; j < jhi; j++, pb += 4, po += step) store<f32>(pb, load<f32>(po));
+  }
+}
+
+/**
  * Depthwise conv3d (mode 1: small += w ⋆ big) and weight gradient (mode 2: w += Σ small·big),
  * one small row (id, ih) at a time: each big row (od, oh) that a (kd, kh) pair reads is split
  * into its stride phases along W in `buf`, zero-padded so every kw tap is a whole-vector run
@@ -667,7 +691,7 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
  * done) when the buffers do not fit `buf`.
  */
 function depthwiseGatherRows(par: usize, mode: i32, big: usize, small: usize, w: usize,
-                             buf: usize, bufFloats: i32): bool {
+                             buf: usize, bufFloats: i32, pre: usize, preFloats: i32): bool {
   const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
   const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
   const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
@@ -693,7 +717,13 @@ function depthwiseGatherRows(par: usize, mode: i32, big: usize, small: usize, w:
   }
   const z = f32x4.splat(0);
   for (let q = acc, end = acc + (<usize>kvol << 4); q < end; q += 16) v128.store(q, z);
-  const bufEnd = buf + (<usize>(stride * sw) << 2);
+  // Each big row is read by several (small row, kd, kh): split them all once when they fit `pre`.
+  const split = oD * oH * stride * sw <= preFloats;
+  if (split) {
+    for (let o = 0; o < oD * oH; o++) {
+      splitRow(at(big, o * oW), pre + (<usize>(o * stride * sw) << 2), oW, sw, stride, eMin, wv + eMax);
+    }
+  }
   for (let id = 0; id < D; id++) {
     for (let ih = 0; ih < H; ih++) {
       const srow = at(small, (id * H + ih) * W);
@@ -705,27 +735,15 @@ function depthwiseGatherRows(par: usize, mode: i32, big: usize, small: usize, w:
         for (let kh = 0; kh < kH; kh++) {
           const oh = ih * sh - ph + kh * dh;
           if (oh < 0 || oh >= oH) continue;
-          // Split big row (od, oh) into phases: buf[r·stride + j − eMin] = big[j·sw + r].
-          for (let q = buf; q < bufEnd; q += 16) v128.store(q, z);
-          const orow = at(big, (od * oH + oh) * oW);
-          for (let r = 0; r < sw; r++) {
-            const jlo = max(0, eMin), jhi = min((oW - r + sw - 1) / sw, wv + eMax);
-            let pb = buf + (<usize>(r * stride + jlo - eMin) << 2);
-            let po = orow + (<usize>(jlo * sw + r) << 2);
-            let j = jlo;
-            if (sw == 1) {
-              for (; j + 4 <= jhi; j += 4, pb += 16, po += 16) v128.store(pb, v128.load(po));
-            } else if (sw == 2) {
-              for (; j + 4 <= jhi; j += 4, pb += 16, po += 32) {
-                v128.store(pb, v128.shuffle<f32>(v128.load(po), v128.load(po, 16), 0, 2, 4, 6));
-              }
-            }
-            const step = <usize>sw << 2;
-            for (; j < jhi; j++, pb += 4, po += step) store<f32>(pb, load<f32>(po));
+          let phases = buf;
+          if (split) {
+            phases = pre + (<usize>((od * oH + oh) * stride * sw) << 2);
+          } else {
+            splitRow(at(big, (od * oH + oh) * oW), buf, oW, sw, stride, eMin, wv + eMax);
           }
           const m0 = (kd * kH + kh) * kW;
           for (let kw = 0; kw < kW; kw++) {
-            let pb = buf + (<usize>load<i32>(tW + (<usize>kw << 4)) << 2);
+            let pb = phases + (<usize>load<i32>(tW + (<usize>kw << 4)) << 2);
             let ps = row;
             const end = row + (<usize>wv << 2);
             if (mode == 1) {
@@ -855,7 +873,7 @@ export function conv3d(par: usize, x: usize, w: usize, bias: usize, y: usize, co
     for (let n = 0; n < N; n++) {
       for (let g = 0; g < G; g++) {
         const pb = at(x, (n * Cout + g) * oL), ps = at(y, (n * Cin + g) * L), pw = at(w, g * kvol);
-        if (!depthwiseGatherRows(par, 1, pb, ps, pw, packA, MC * KC)) direct(par, 1, pb, ps, pw);
+        if (!depthwiseGatherRows(par, 1, pb, ps, pw, packA, MC * KC, packB, NC * KC)) direct(par, 1, pb, ps, pw);
       }
     }
     return;
@@ -894,7 +912,7 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
     for (let n = 0; n < N; n++) {
       for (let g = 0; g < G; g++) {
         const pb = at(dy, (n * Cout + g) * oL), ps = at(x, (n * Cin + g) * L), pw = at(dw, g * kvol);
-        if (!depthwiseGatherRows(par, 2, pb, ps, pw, packA, MC * KC)) direct(par, 2, pb, ps, pw);
+        if (!depthwiseGatherRows(par, 2, pb, ps, pw, packA, MC * KC, packB, NC * KC)) direct(par, 2, pb, ps, pw);
       }
     }
     return;
