@@ -12,7 +12,6 @@ import {flops, SHAPES, weightShape} from './shapes.js';
 
 function instantiate(b64: string) {
   const bytes = Buffer.from(b64, 'base64');
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return new WebAssembly.Instance(new WebAssembly.Module(bytes), {env: {}}).exports as any;
 }
 const old = await import(pathToFileURL(resolve(process.argv[2])).href);
@@ -30,7 +29,6 @@ for (const s of SHAPES.filter(k => !only.length || only.includes(k.name))) {
   const info = convTranspose3dInfo('bench', s.input, ws, [s.outChannels], s.options);
   const n = (a: number[]) => a.reduce((p, q) => p * q, 1);
   const x = rand(n(s.input)), w = rand(n(ws)), b = rand(s.outChannels), dy = rand(n(info.outShape));
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const kernels: Array<[string, (c: any) => Float32Array]> = [
     ['fwd', c => wasmConvTranspose3dForward(c, x, w, b, info)],
     ['conv3d', c => wasmConv3dForward(c, dy, w, null, info)],

@@ -51,6 +51,8 @@ const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3
    x: [1, 3, 2, 2, 7], w: [3, 2, 1, 2, 5], opts: {stride: [1, 1, 4], padding: [0, 0, 3]}},
   {name: 'depthwise rows, big rows split one at a time (too many to split up front)',
    x: [1, 2, 5, 80, 60], w: [2, 1, 3, 3, 3], opts: {stride: 2, padding: 1, groups: 2}},
+  {name: 'depthwise forward falls back to per-tap passes (padded input larger than the scratch)',
+   x: [1, 1, 40, 60, 60], w: [1, 1, 3, 3, 3], opts: {stride: 2, padding: 1}},
   {name: 'depthwise rows, stride 2: two W phases interleaved, odd output width, bias',
    x: [2, 3, 3, 4, 9], w: [3, 1, 3, 3, 3], opts: {stride: 2, padding: 1, outputPadding: 1, groups: 3}},
   {name: 'depthwise rows, stride 1 with dilation and padding that empties taps',
