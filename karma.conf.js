@@ -48,7 +48,8 @@ export default function(config) {
     frameworks: ['jasmine'],
     plugins: ['karma-jasmine', 'karma-esbuild', 'karma-chrome-launcher',
               {'reporter:summary': ['type', SummaryReporter]}],
-    // The setup file first: it widens the backends before any spec's describe() runs.
+    // The setup file first (its imports and global beforeAll; the backend list does not depend on
+    // the order: see test/util.ts testBackends).
     files: files.map(pattern => ({pattern, watched: false})),
     // Node-only specs (they may import node:fs etc.) are named *_node_test.ts.
     exclude: ['test/**/*_node_test.ts'],

@@ -1,12 +1,10 @@
-// Browser test setup (karma): tfjs with its cpu and webgl backends, our package, and the parity
-// suites widened to both backends. Evaluated before any spec module (first in karma's files).
+// Browser test setup (karma): tfjs with its cpu and webgl backends, and our package. The parity
+// suites run on cpu (the WebAssembly SIMD core, once ready() has compiled it), cpu:js (the JS
+// core) and webgl: that list is test/util.ts' browser default, since the bundle may evaluate spec
+// modules before this one.
 import '@tensorflow/tfjs';  // core + cpu + webgl + all of tfjs' own gradients
 import * as tf from '@tensorflow/tfjs-core';
 import {ready} from '../src/index.js';
-
-// cpu runs on the WebAssembly SIMD core once ready() has compiled it, cpu:js on the JS core.
-(globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]}).TFJS_CT3D_TEST_BACKENDS =
-    ['cpu', 'cpu:js', 'webgl'];
 
 beforeAll(async () => {
   expect(await ready()).withContext('WebAssembly SIMD core compiled in the browser').toBe(true);

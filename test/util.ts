@@ -47,11 +47,14 @@ export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<
 /**
  * Backends the parity suites run on. `cpu:js` is the cpu backend with our pure-JS compute core
  * forced (plain `cpu` uses the WebAssembly SIMD core where available), so every fixture goes
- * through both. Node runs ['cpu', 'cpu:js', 'wasm']; the browser setup sets its own list.
+ * through both. The setup files set the list (Node adds wasm, the tfjs-node stand-in, …). The
+ * browser default is decided here too, because karma-esbuild does not guarantee that the setup
+ * module is evaluated before the spec modules whose describe() calls read this list.
  */
 export function testBackends(): string[] {
-  const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]};
-  return g.TFJS_CT3D_TEST_BACKENDS ?? ['cpu', 'cpu:js'];
+  const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[], document?: unknown};
+  return g.TFJS_CT3D_TEST_BACKENDS ??
+      (g.document !== undefined ? ['cpu', 'cpu:js', 'webgl'] : ['cpu', 'cpu:js']);
 }
 
 /** Tolerances per backend (float16 textures get looser ones). */

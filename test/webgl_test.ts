@@ -39,6 +39,13 @@ function forwardAndGradientSpecs() {
 
 const describeWebGL = testBackends().includes('webgl') ? describe : xdescribe;
 
+if ((globalThis as {document?: unknown}).document !== undefined) {
+  // Guards the browser suite against silently dropping a backend (e.g. a setup ordering change).
+  it('the browser suite runs the parity specs on cpu (wasm core), cpu:js and webgl', () => {
+    expect(testBackends()).toEqual(['cpu', 'cpu:js', 'webgl']);
+  });
+}
+
 describeWebGL('webgl kernels', () => {
   let previous: string;
   beforeAll(async () => {
