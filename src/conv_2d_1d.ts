@@ -1,6 +1,7 @@
 /**
- * The 2-D and 1-D ops: the same geometry module and the same 3-D kernels, with unit leading
- * spatial axes (PyTorch's own conv_transpose1d is conv_transpose2d on an unsqueezed input).
+ * The 2-D and 1-D ops: the same geometry module and the same 3-D kernels, with unit spatial
+ * axes (see geometry.ts `lift`; PyTorch's own conv_transpose1d is conv_transpose2d on an
+ * unsqueezed input).
  * Gradients and every backend come for free through the 3-D kernels.
  */
 import {op, Tensor, TensorLike} from '@tensorflow/tfjs-core';

@@ -119,9 +119,18 @@ export function toTriple(
 }
 
 /** Prepends unit axes (value `fill`) to lift an nd-list to 3-D. */
+/**
+ * Lifts an nd-list to 3-D with unit axes (value `fill`): 1-D `[l]` → `[·, ·, l]`; 2-D `[h, w]` →
+ * `[h, ·, w]`, the unit axis in the middle so that the kernels' depth chunks are rows of h and
+ * their contiguous runs stay along w (a large image would otherwise be one unsplittable plane).
+ */
 function lift(v: readonly number[], fill: number): Triple {
+  if (v.length === 2) return [v[0], fill, v[1]];
   return [...new Array(3 - v.length).fill(fill), ...v] as Triple;
 }
+
+/** The spatial axes (of 3) that a `nd`-D op's axes map to; the others are lift's unit axes. */
+const LIFTED_AXES: Record<SpatialDims, number[]> = {1: [2], 2: [0, 2], 3: [0, 1, 2]};
 
 function checkGroups(opName: string, groups: unknown): number {
   const g = groups == null ? 1 : groups;
@@ -432,7 +441,7 @@ export function attrsOf(info: ConvTranspose3DAttrs): ConvTranspose3DAttrs {
 
 /** A 5-D shape of the record, as the op's rank: unit axes dropped, batch dropped if unbatched. */
 export function userShape(shape5: readonly number[], nd: SpatialDims, batched: boolean): number[] {
-  const s = [shape5[0], shape5[1], ...shape5.slice(5 - nd)];
+  const s = [shape5[0], shape5[1], ...LIFTED_AXES[nd].map(a => shape5[2 + a])];
   return batched ? s : s.slice(1);
 }
 

@@ -32,8 +32,8 @@ export function toFloatTensor(x: Tensor|TensorLike, argName: string, opName: str
 /**
  * Validates and runs a convolution (`transposed` false: conv{nd}d, the 3-D kernel's input is the
  * record's big side) or a transposed convolution (`transposed` true: its input is the small side)
- * with `nd` spatial axes on our 3-D kernels: 1-D and 2-D tensors get unit leading spatial axes
- * (a reshape, no copy), unbatched ones a unit batch.
+ * with `nd` spatial axes on our 3-D kernels: 1-D and 2-D tensors get unit spatial axes (a
+ * reshape, no copy; see geometry.ts `lift`), unbatched ones a unit batch.
  */
 export function runConvKernel(
     transposed: boolean, nd: SpatialDims, name: string, input: Tensor|TensorLike,
