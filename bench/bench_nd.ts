@@ -1,5 +1,5 @@
 /**
- * 2-D and 1-D ops run on the 3-D kernels with unit depth: this prints their GFLOP/s beside the
+ * 2-D and 1-D ops run on the 3-D kernels with unit axes: this prints their GFLOP/s beside the
  * comparable 3-D shapes (same channels, kernel extent and stride) in the same run, to show the
  * unit axis costs nothing.
  */
