@@ -274,6 +274,35 @@ function transfer(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bigOf
 }
 
 /**
+ * The per-phase layout shared by `scatterRows` and `gatherRows`: a big row of oW values splits
+ * into sw stride phases of `stride` floats each (whole vectors plus a spare one) at the start of
+ * `buf`, followed by the W-tap table tW[4·kw ..] = (first iw, iw count, buf offset of iw = 0 in
+ * floats): ow = iw·sw + off lands in phase r = off mod sw at j = iw + e. Returns `stride`, or −1
+ * when a row and the table do not fit `bufFloats`.
+ */
+function phaseTable(par: usize, buf: usize, bufFloats: i32): i32 {
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const oW = p(par, P_OW), sw = p(par, P_SW), pw = p(par, P_PW), dw = p(par, P_DW);
+  const t2 = par + (<usize>P_TABLES << 2) + (<usize>kD << 3) + (<usize>kH << 3);
+  const nj = (oW + sw - 1) / sw;
+  const stride = ((nj + 3) & ~3) + 4;
+  const runs = stride * sw;
+  if (runs + 4 * kW > bufFloats) return -1;
+  const tW = buf + (<usize>runs << 2);
+  for (let kw = 0; kw < kW; kw++) {
+    const off = kw * dw - pw;
+    const r = ((off % sw) + sw) % sw;
+    const e = (off - r) / sw;
+    const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
+    const q = tW + (<usize>kw << 4);
+    store<i32>(q, wlo);
+    store<i32>(q, whi - wlo, 4);
+    store<i32>(q, r * stride + e, 8);
+  }
+  return stride;
+}
+
+/**
  * col2vol for stride ≥ 2 along W, one output row at a time: the kW taps of a (kd, kh) pair all
  * land in the same output row (od, oh), each in one stride phase r (ow = j·sw + r). They are
  * summed into per-phase runs in `buf` (L1, dense, whole vectors) and the row is then updated once,
@@ -287,27 +316,14 @@ function scatterRows(par: usize, channels: i32, d0: i32, d1: i32, big: usize, bi
   const oH = p(par, P_OH), oW = p(par, P_OW);
   const oL = p(par, P_OD) * oH * oW;
   const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
-  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
-  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const pd = p(par, P_PD), ph = p(par, P_PH);
+  const dd = p(par, P_DD), dh = p(par, P_DH);
   const t0 = par + (<usize>P_TABLES << 2);
-  const t1 = t0 + (<usize>kD << 3), t2 = t1 + (<usize>kH << 3);
-  const nj = (oW + sw - 1) / sw;
-  const stride = ((nj + 3) & ~3) + 4;
+  const t1 = t0 + (<usize>kD << 3);
+  const stride = phaseTable(par, buf, bufFloats);
+  if (stride < 0) return false;
   const runs = stride * sw;
-  if (runs + 4 * kW > bufFloats) return false;
-  // tW[4·kw ..] = (first iw, iw count, buf offset of iw = 0 in floats): ow = iw·sw + off lands in
-  // phase r = off mod sw at j = iw + e.
   const tW = buf + (<usize>runs << 2);
-  for (let kw = 0; kw < kW; kw++) {
-    const off = kw * dw - pw;
-    const r = ((off % sw) + sw) % sw;
-    const e = (off - r) / sw;
-    const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
-    const q = tW + (<usize>kw << 4);
-    store<i32>(q, wlo);
-    store<i32>(q, whi - wlo, 4);
-    store<i32>(q, r * stride + e, 8);
-  }
   const chunkLen = (d1 - d0) * H * W;
   const z = f32x4.splat(0);
   const lane = i32x4(0, 1, 2, 3);
@@ -390,25 +406,14 @@ function gatherRows(par: usize, channels: i32, d0: i32, d1: i32, big: usize, big
   const oH = p(par, P_OH), oW = p(par, P_OW);
   const oL = p(par, P_OD) * oH * oW;
   const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
-  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
-  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const pd = p(par, P_PD), ph = p(par, P_PH);
+  const dd = p(par, P_DD), dh = p(par, P_DH);
   const t0 = par + (<usize>P_TABLES << 2);
-  const t1 = t0 + (<usize>kD << 3), t2 = t1 + (<usize>kH << 3);
-  const nj = (oW + sw - 1) / sw;
-  const stride = ((nj + 3) & ~3) + 4;
+  const t1 = t0 + (<usize>kD << 3);
+  const stride = phaseTable(par, buf, bufFloats);
+  if (stride < 0) return false;
   const runs = stride * sw;
-  if (runs + 4 * kW > bufFloats) return false;
   const tW = buf + (<usize>runs << 2);
-  for (let kw = 0; kw < kW; kw++) {
-    const off = kw * dw - pw;
-    const r = ((off % sw) + sw) % sw;
-    const e = (off - r) / sw;
-    const wlo = load<i32>(t2 + (<usize>kw << 3)), whi = load<i32>(t2 + (<usize>kw << 3), 4);
-    const q = tW + (<usize>kw << 4);
-    store<i32>(q, wlo);
-    store<i32>(q, whi - wlo, 4);
-    store<i32>(q, r * stride + e, 8);
-  }
   const chunkLen = (d1 - d0) * H * W;
   for (let c = 0; c < channels; c++) {
     const base = bigOff + c * oL;
