@@ -20,12 +20,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
-
-type Uniform = {name: string, type: 'int'|'ivec3'};
-
-function constants(values: Record<string, number>): string {
-  return Object.entries(values).map(([k, v]) => `const int ${k} = ${v};`).join('\n');
-}
+import {constants, FIRST_TAP, gcd, layerConstants as flatLayerConstants, SIZE_UNIFORMS, SMALL_RANGE, TAP_RANGE, Uniform} from './programs.js';
 
 /** Texels per group of `perGroup` channels. */
 export const texelsPerGroup = (perGroup: number) => Math.ceil(perGroup / 4);
@@ -145,57 +140,13 @@ void main() {
   }
 }
 
+/** The flat programs' layer constants plus the packed layout's groups and texels per group. */
 function layerConstants(info: ConvTranspose3DInfo): Record<string, number> {
-  const [kd, kh, kw] = info.kernelSize;
   return {
-    COUT: info.outChannels, CIN: info.inChannels,
-    G: info.groups, CIG: info.inChannelsPerGroup, COG: info.outChannelsPerGroup,
+    ...flatLayerConstants(info), G: info.groups,
     QI: texelsPerGroup(info.inChannelsPerGroup), QO: texelsPerGroup(info.outChannelsPerGroup),
-    KD: kd, KH: kh, KW: kw, KVOL: kd * kh * kw,
-    SD: info.stride[0], SH: info.stride[1], SW: info.stride[2],
-    PD: info.padding[0], PH: info.padding[1], PW: info.padding[2],
-    DD: info.dilation[0], DH: info.dilation[1], DW: info.dilation[2],
   };
 }
-
-const SIZE_UNIFORMS: Uniform[] = [
-  {name: 'smallSize', type: 'ivec3'},  // [D, H, W] of the small side
-  {name: 'bigSize', type: 'ivec3'},    // [D, H, W] of the big side
-  {name: 'batchSize', type: 'int'},
-];
-
-function gcd(a: number, b: number): number {
-  return b === 0 ? a : gcd(b, a % b);
-}
-
-/** As in programs.ts: the first tap k with t − k·d ≡ 0 (mod s), or kSize if none. */
-const FIRST_TAP = `
-int firstTap(int t, int s, int d, int step, int kSize) {
-  for (int k = 0; k < step; k++) {
-    int v = t - k * d;
-    if (k >= kSize || v < 0) break;
-    if (imod(v, s) == 0) return k;
-  }
-  return kSize;
-}`;
-
-/** As in programs.ts: taps [lo, hi) of a conv window with 0 ≤ off + k·d < big. */
-const TAP_RANGE = `
-ivec2 tapRange(int off, int d, int big, int kSize) {
-  int lo = off >= 0 ? 0 : (d - 1 - off) / d;
-  int last = big - 1 - off;
-  int hi = last < 0 ? 0 : min(kSize, last / d + 1);
-  return ivec2(lo, max(lo, hi));
-}`;
-
-/** As in programs.ts: small-side positions [lo, hi) with 0 ≤ i·s + off < big. */
-const SMALL_RANGE = `
-ivec2 smallRange(int off, int s, int small, int big) {
-  int lo = off >= 0 ? 0 : (s - 1 - off) / s;
-  int last = big - 1 - off;
-  int hi = last < 0 ? 0 : min(small, last / s + 1);
-  return ivec2(lo, max(lo, hi));
-}`;
 
 /**
  * convTranspose3d on packed inputs: one output texel per fragment, i.e. 4 output channels

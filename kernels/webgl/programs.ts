@@ -13,20 +13,19 @@
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 
-type UniformType = 'int'|'ivec3';
-type Uniform = {name: string, type: UniformType};
+export type Uniform = {name: string, type: 'int'|'ivec3'};
 
-function gcd(a: number, b: number): number {
+export function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
 /** `const int NAME = value;` lines for the hyper-parameters baked into a shader. */
-function constants(values: Record<string, number>): string {
+export function constants(values: Record<string, number>): string {
   return Object.entries(values).map(([k, v]) => `const int ${k} = ${v};`).join('\n');
 }
 
 /** The layer constants every program shares (D, H, W order per axis). */
-function layerConstants(info: ConvTranspose3DInfo): Record<string, number> {
+export function layerConstants(info: ConvTranspose3DInfo): Record<string, number> {
   const [kd, kh, kw] = info.kernelSize;
   return {
     CIN: info.inChannels, COUT: info.outChannels, CIG: info.inChannelsPerGroup,
@@ -38,7 +37,7 @@ function layerConstants(info: ConvTranspose3DInfo): Record<string, number> {
   };
 }
 
-const SIZE_UNIFORMS: Uniform[] = [
+export const SIZE_UNIFORMS: Uniform[] = [
   {name: 'smallSize', type: 'ivec3'},  // [D, H, W] of the small side
   {name: 'bigSize', type: 'ivec3'},    // [D, H, W] of the big side
   {name: 'batchSize', type: 'int'},
@@ -55,7 +54,7 @@ export function sizeUniformValues(info: ConvTranspose3DInfo): number[][] {
  * step = s / gcd(s, d) and k0 the first solution, found in fewer than `step` tries. Only
  * non-negative values are divided (GLSL leaves negative integer division undefined).
  */
-const FIRST_TAP = `
+export const FIRST_TAP = `
 int firstTap(int t, int s, int d, int step, int kSize) {
   for (int k = 0; k < step; k++) {
     int v = t - k * d;
@@ -141,7 +140,7 @@ void main() {
  * Valid taps [lo, hi) along one axis of a conv3d window: 0 ≤ off + k·d < big, with
  * off = i·s − p the window's origin in the big tensor.
  */
-const TAP_RANGE = `
+export const TAP_RANGE = `
 ivec2 tapRange(int off, int d, int big, int kSize) {
   int lo = off >= 0 ? 0 : (d - 1 - off) / d;         // ceil(−off / d)
   int last = big - 1 - off;                         // k·d ≤ last
@@ -210,7 +209,7 @@ void main() {
  * Valid small-side positions [lo, hi) along one axis for a tap whose big offset is off = k·d − p:
  * 0 ≤ i·s + off < big (the cpu's tapRange).
  */
-const SMALL_RANGE = `
+export const SMALL_RANGE = `
 ivec2 smallRange(int off, int s, int small, int big) {
   int lo = off >= 0 ? 0 : (s - 1 - off) / s;        // ceil(−off / s)
   int last = big - 1 - off;                        // i·s ≤ last
