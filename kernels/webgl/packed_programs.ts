@@ -149,6 +149,45 @@ function layerConstants(info: ConvTranspose3DInfo): Record<string, number> {
 }
 
 /**
+ * The start of `main` shared by the two packed convolutions, whose output is one activation-layout
+ * texel (4 channels of one position): decodes row = (n·D + d)·H + h and col = (w·G + g)·Q + q
+ * (sizes from the uniform `size`) into `n`, `g` and the given names, the weight rows `rows` of
+ * the 4 channels c = g·perGroup + 4q … (clamped to `total`: channels past the group are dropped
+ * later), and `acc` initialised to their bias (the weight texture's column KVOL·`wQ`) or 0.
+ */
+function outputTexelHeader(
+    size: string, q: string, [d, h, w, qv]: string[], perGroup: string, total: string,
+    wQ: string, hasBias: boolean): string {
+  return `
+  ivec2 rc = getOutputCoords();
+  int row = rc.x / 2, col = rc.y / 2;
+  int ${h} = imod(row, ${size}.y);
+  int r = row / ${size}.y;
+  int ${d} = imod(r, ${size}.x);
+  int n = r / ${size}.x;
+  int ${qv} = imod(col, ${q});
+  r = col / ${q};
+  int g = imod(r, G);
+  int ${w} = r / G;
+  int c0 = g * ${perGroup} + 4 * ${qv};
+  ivec4 rows = ivec4(c0, min(c0 + 1, ${total} - 1), min(c0 + 2, ${total} - 1),
+                     min(c0 + 3, ${total} - 1));
+  vec4 acc = ${hasBias ? `vec4(texelFetch(wp, ivec2(KVOL * ${wQ}, rows.x), 0).x,
+      texelFetch(wp, ivec2(KVOL * ${wQ}, rows.y), 0).x,
+      texelFetch(wp, ivec2(KVOL * ${wQ}, rows.z), 0).x,
+      texelFetch(wp, ivec2(KVOL * ${wQ}, rows.w), 0).x)` : 'vec4(0.0)'};`;
+}
+
+/** One x texel against the same weight column of the 4 weight rows: 4 output channels. */
+const DOT4 = `
+vec4 dot4(vec4 xv, int wCol, ivec4 rows) {
+  return vec4(dot(xv, texelFetch(wp, ivec2(wCol, rows.x), 0)),
+              dot(xv, texelFetch(wp, ivec2(wCol, rows.y), 0)),
+              dot(xv, texelFetch(wp, ivec2(wCol, rows.z), 0)),
+              dot(xv, texelFetch(wp, ivec2(wCol, rows.w), 0)));
+}`;
+
+/**
  * convTranspose3d on packed inputs: one output texel per fragment, i.e. 4 output channels
  * co = g·COG + 4qo … + 3 of one big-side position, in the activation layout (a last pass,
  * UnpackActivationsProgram, turns it into NCDHW). The valid taps as in ConvTranspose3DProgram;
@@ -175,24 +214,10 @@ export class ConvTranspose3DPackedProgram implements GPGPUProgram {
 ${constants({...c, ...steps})}
 ${FIRST_TAP}
 
+${DOT4}
+
 void main() {
-  ivec2 rc = getOutputCoords();
-  int row = rc.x / 2, col = rc.y / 2;
-  // row = (n·bigD + od)·bigH + oh, col = (ow·G + g)·QO + qo
-  int oh = imod(row, bigSize.y);
-  int r = row / bigSize.y;
-  int od = imod(r, bigSize.x);
-  int n = r / bigSize.x;
-  int qo = imod(col, QO);
-  r = col / QO;
-  int g = imod(r, G);
-  int ow = r / G;
-  // Weight rows of the 4 output channels (clamped: channels past the group are dropped later).
-  int co = g * COG + 4 * qo;
-  int r0 = co, r1 = min(co + 1, COUT - 1), r2 = min(co + 2, COUT - 1), r3 = min(co + 3, COUT - 1);
-  vec4 acc = ${hasBias ? `vec4(texelFetch(wp, ivec2(KVOL * QI, r0), 0).x,
-      texelFetch(wp, ivec2(KVOL * QI, r1), 0).x, texelFetch(wp, ivec2(KVOL * QI, r2), 0).x,
-      texelFetch(wp, ivec2(KVOL * QI, r3), 0).x)` : 'vec4(0.0)'};
+${outputTexelHeader('bigSize', 'QO', ['od', 'oh', 'ow', 'qo'], 'COG', 'COUT', 'QI', hasBias)}
   int td = od + PD, th = oh + PH, tw = ow + PW;
   int kd0 = firstTap(td, SD, DD, STEP_D, KD);
   int kh0 = firstTap(th, SH, DH, STEP_H, KH);
@@ -213,11 +238,7 @@ void main() {
         int xCol = (iw * G + g) * QI;
         int wCol = ((kd * KH + kh) * KW + kw) * QI;
         for (int q = 0; q < QI; q++) {
-          vec4 xv = texelFetch(xp, ivec2(xCol + q, xRow), 0);
-          acc += vec4(dot(xv, texelFetch(wp, ivec2(wCol + q, r0), 0)),
-                      dot(xv, texelFetch(wp, ivec2(wCol + q, r1), 0)),
-                      dot(xv, texelFetch(wp, ivec2(wCol + q, r2), 0)),
-                      dot(xv, texelFetch(wp, ivec2(wCol + q, r3), 0)));
+          acc += dot4(texelFetch(xp, ivec2(xCol + q, xRow), 0), wCol + q, rows);
         }
       }
     }
@@ -248,23 +269,10 @@ export class Conv3DPackedProgram implements GPGPUProgram {
 ${constants(layerConstants(info))}
 ${TAP_RANGE}
 
+${DOT4}
+
 void main() {
-  ivec2 rc = getOutputCoords();
-  int row = rc.x / 2, col = rc.y / 2;
-  // row = (n·smallD + id)·smallH + ih, col = (iw·G + g)·QI + qi
-  int ih = imod(row, smallSize.y);
-  int r = row / smallSize.y;
-  int id = imod(r, smallSize.x);
-  int n = r / smallSize.x;
-  int qi = imod(col, QI);
-  r = col / QI;
-  int g = imod(r, G);
-  int iw = r / G;
-  int ci = g * CIG + 4 * qi;
-  int r0 = ci, r1 = min(ci + 1, CIN - 1), r2 = min(ci + 2, CIN - 1), r3 = min(ci + 3, CIN - 1);
-  vec4 acc = ${hasBias ? `vec4(texelFetch(wp, ivec2(KVOL * QO, r0), 0).x,
-      texelFetch(wp, ivec2(KVOL * QO, r1), 0).x, texelFetch(wp, ivec2(KVOL * QO, r2), 0).x,
-      texelFetch(wp, ivec2(KVOL * QO, r3), 0).x)` : 'vec4(0.0)'};
+${outputTexelHeader('smallSize', 'QI', ['id', 'ih', 'iw', 'qi'], 'CIG', 'CIN', 'QO', hasBias)}
   int offD = id * SD - PD, offH = ih * SH - PH, offW = iw * SW - PW;
   ivec2 rd = tapRange(offD, DD, bigSize.x, KD);
   ivec2 rh = tapRange(offH, DH, bigSize.y, KH);
@@ -276,11 +284,7 @@ void main() {
         int xCol = ((offW + kw * DW) * G + g) * QO;
         int wCol = ((kd * KH + kh) * KW + kw) * QO;
         for (int q = 0; q < QO; q++) {
-          vec4 xv = texelFetch(xp, ivec2(xCol + q, xRow), 0);
-          acc += vec4(dot(xv, texelFetch(wp, ivec2(wCol + q, r0), 0)),
-                      dot(xv, texelFetch(wp, ivec2(wCol + q, r1), 0)),
-                      dot(xv, texelFetch(wp, ivec2(wCol + q, r2), 0)),
-                      dot(xv, texelFetch(wp, ivec2(wCol + q, r3), 0)));
+          acc += dot4(texelFetch(xp, ivec2(xCol + q, xRow), 0), wCol + q, rows);
         }
       }
     }
