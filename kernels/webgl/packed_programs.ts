@@ -20,7 +20,7 @@
  */
 import type {GPGPUProgram} from '@tensorflow/tfjs-backend-webgl';
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
-import {constants, FIRST_TAP, gcd, layerConstants as flatLayerConstants, SIZE_UNIFORMS, SMALL_RANGE, TAP_RANGE, Uniform} from './programs.js';
+import {constants, FIRST_TAP, gcd, layerConstants as flatLayerConstants, SIZE_UNIFORMS, Uniform, VALID_RANGE} from './programs.js';
 
 /** Texels per group of `perGroup` channels. */
 export const texelsPerGroup = (perGroup: number) => Math.ceil(perGroup / 4);
@@ -267,16 +267,16 @@ export class Conv3DPackedProgram implements GPGPUProgram {
     this.outputShape = [2 * rows, 2 * cols];
     this.userCode = `
 ${constants(layerConstants(info))}
-${TAP_RANGE}
+${VALID_RANGE}
 
 ${DOT4}
 
 void main() {
 ${outputTexelHeader('smallSize', 'QI', ['id', 'ih', 'iw', 'qi'], 'CIG', 'CIN', 'QO', hasBias)}
   int offD = id * SD - PD, offH = ih * SH - PH, offW = iw * SW - PW;
-  ivec2 rd = tapRange(offD, DD, bigSize.x, KD);
-  ivec2 rh = tapRange(offH, DH, bigSize.y, KH);
-  ivec2 rw = tapRange(offW, DW, bigSize.z, KW);
+  ivec2 rd = validRange(offD, DD, KD, bigSize.x);
+  ivec2 rh = validRange(offH, DH, KH, bigSize.y);
+  ivec2 rw = validRange(offW, DW, KW, bigSize.z);
   for (int kd = rd.x; kd < rd.y; kd++) {
     for (int kh = rh.x; kh < rh.y; kh++) {
       int xRow = (n * bigSize.x + offD + kd * DD) * bigSize.y + offH + kh * DH;
@@ -357,7 +357,7 @@ export class WeightGradPackedProgram implements GPGPUProgram {
     this.outputShape = [2 * rows, 2 * cols];
     this.userCode = `
 ${constants(layerConstants(info))}
-${SMALL_RANGE}
+${VALID_RANGE}
 
 void main() {
   ivec2 rc = getOutputCoords();
@@ -373,9 +373,9 @@ void main() {
   int j = cl - 4 * xq;
   vec4 pick = vec4(j == 0, j == 1, j == 2, j == 3);
   int offD = kd * DD - PD, offH = kh * DH - PH, offW = kw * DW - PW;
-  ivec2 rd = smallRange(offD, SD, smallSize.x, bigSize.x);
-  ivec2 rh = smallRange(offH, SH, smallSize.y, bigSize.y);
-  ivec2 rw = smallRange(offW, SW, smallSize.z, bigSize.z);
+  ivec2 rd = validRange(offD, SD, smallSize.x, bigSize.x);
+  ivec2 rh = validRange(offH, SH, smallSize.y, bigSize.y);
+  ivec2 rw = validRange(offW, SW, smallSize.z, bigSize.z);
   vec4 acc = vec4(0.0);
   for (int n = 0; n < batchSize; n++) {
     for (int id = rd.x; id < rd.y; id++) {

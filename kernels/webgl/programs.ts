@@ -137,14 +137,15 @@ void main() {
 }
 
 /**
- * Valid taps [lo, hi) along one axis of a conv3d window: 0 ≤ off + k·d < big, with
- * off = i·s − p the window's origin in the big tensor.
+ * The integers i in [lo, hi) ⊂ [0, count) with 0 ≤ off + i·step < big: along one axis, the taps
+ * of a conv3d window (step = d, off = i·s − p the window's origin in the big tensor) or the
+ * small-side positions of one tap (step = s, off = k·d − p: the cpu's tapRange).
  */
-export const TAP_RANGE = `
-ivec2 tapRange(int off, int d, int big, int kSize) {
-  int lo = off >= 0 ? 0 : (d - 1 - off) / d;         // ceil(−off / d)
-  int last = big - 1 - off;                         // k·d ≤ last
-  int hi = last < 0 ? 0 : min(kSize, last / d + 1);
+export const VALID_RANGE = `
+ivec2 validRange(int off, int step, int count, int big) {
+  int lo = off >= 0 ? 0 : (step - 1 - off) / step;  // ceil(−off / step)
+  int last = big - 1 - off;                          // i·step ≤ last
+  int hi = last < 0 ? 0 : min(count, last / step + 1);
   return ivec2(lo, max(lo, hi));
 }`;
 
@@ -164,7 +165,7 @@ export class Conv3DProgram implements GPGPUProgram {
     this.outputShape = [info.inShape.reduce((a, b) => a * b, 1)];
     this.userCode = `
 ${constants(layerConstants(info))}
-${TAP_RANGE}
+${VALID_RANGE}
 
 void main() {
   int idx = getOutputCoords();
@@ -183,9 +184,9 @@ void main() {
   int wBase = ci * COG * KVOL;              // w[ci, 0, 0]
   float acc = ${hasBias ? 'getBias(ci)' : '0.0'};
   int offD = id * SD - PD, offH = ih * SH - PH, offW = iw * SW - PW;
-  ivec2 rd = tapRange(offD, DD, bigSize.x, KD);
-  ivec2 rh = tapRange(offH, DH, bigSize.y, KH);
-  ivec2 rw = tapRange(offW, DW, bigSize.z, KW);
+  ivec2 rd = validRange(offD, DD, KD, bigSize.x);
+  ivec2 rh = validRange(offH, DH, KH, bigSize.y);
+  ivec2 rw = validRange(offW, DW, KW, bigSize.z);
   for (int kd = rd.x; kd < rd.y; kd++) {
     for (int kh = rh.x; kh < rh.y; kh++) {
       int row = xBase + ((offD + kd * DD) * bigSize.y + offH + kh * DH) * bigSize.z + offW;
@@ -205,17 +206,6 @@ void main() {
   }
 }
 
-/**
- * Valid small-side positions [lo, hi) along one axis for a tap whose big offset is off = k·d − p:
- * 0 ≤ i·s + off < big (the cpu's tapRange).
- */
-export const SMALL_RANGE = `
-ivec2 smallRange(int off, int s, int small, int big) {
-  int lo = off >= 0 ? 0 : (s - 1 - off) / s;        // ceil(−off / s)
-  int last = big - 1 - off;                        // i·s ≤ last
-  int hi = last < 0 ? 0 : min(small, last / s + 1);
-  return ivec2(lo, max(lo, hi));
-}`;
 
 /**
  * dW[ci, col, k] = Σ_n Σ_i x[n, ci, i] · dy[n, g·Cog + col, i·s − p + k·d]
@@ -232,7 +222,7 @@ export class ConvTranspose3DWeightGradProgram implements GPGPUProgram {
     this.outputShape = [info.weightShape.reduce((a, b) => a * b, 1)];
     this.userCode = `
 ${constants(layerConstants(info))}
-${SMALL_RANGE}
+${VALID_RANGE}
 
 void main() {
   int idx = getOutputCoords();
@@ -249,9 +239,9 @@ void main() {
   int smallL = smallSize.x * smallSize.y * smallSize.z;
   int bigL = bigSize.x * bigSize.y * bigSize.z;
   int offD = kd * DD - PD, offH = kh * DH - PH, offW = kw * DW - PW;
-  ivec2 rd = smallRange(offD, SD, smallSize.x, bigSize.x);
-  ivec2 rh = smallRange(offH, SH, smallSize.y, bigSize.y);
-  ivec2 rw = smallRange(offW, SW, smallSize.z, bigSize.z);
+  ivec2 rd = validRange(offD, SD, smallSize.x, bigSize.x);
+  ivec2 rh = validRange(offH, SH, smallSize.y, bigSize.y);
+  ivec2 rw = validRange(offW, SW, smallSize.z, bigSize.z);
   float acc = 0.0;
   for (int n = 0; n < batchSize; n++) {
     int xBase = (n * CIN + ci) * smallL;
