@@ -24,6 +24,15 @@ interface CoreExports {
          scratch: number): void;
   weightGrad(par: number, x: number, dy: number, dw: number, cols: number,
              scratch: number): void;
+  forwardWork(par: number, axes: number): number;
+  backWork(par: number, axes: number): number;
+  weightGradImplicitWins(par: number, axes: number): number;
+  conv3dImplicit(par: number, x: number, w: number, bias: number, y: number, work: number,
+                 scratch: number): void;
+  weightGradImplicit(par: number, x: number, dy: number, dw: number, work: number,
+                     scratch: number): void;
+  forwardImplicit(par: number, x: number, w: number, bias: number, y: number, work: number,
+                  scratch: number): void;
 }
 
 /** A minimal module using a v128 instruction (i8x16.popcnt), as wasm-feature-detect does. */
@@ -158,22 +167,45 @@ function copyOut(heap: Float32Array, from: number, n: number): Float32Array {
   return out;
 }
 
+/** Depthwise groups (one channel in, one out) take the core's direct row paths. */
+const depthwise = (info: ConvTranspose3DInfo) =>
+    info.inChannelsPerGroup === 1 && info.outChannelsPerGroup === 1;
+
+/** Work memory (floats) beyond which the implicit paths give way to the chunked cols paths. */
+let implicitWorkLimit = 1 << 26;
+
+/**
+ * Internal (tests, benchmarks): whether the implicit-GEMM paths are used where they fit (the
+ * default) or the chunked cols paths everywhere.
+ */
+export function setImplicitPaths(on: boolean): void {
+  implicitWorkLimit = on ? 1 << 26 : -1;
+}
+
 /** convTranspose3dForward of compute.ts on the wasm core. */
 export function wasmConvTranspose3dForward(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const M = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, M);
+  const scratch = c.heapBase() + PARAMS_BYTES;
   const a = new Arena(c);
+  a.commit();  // the parameter block and scratch exist
+  writeParams(c, info, dChunk);
+  const work = depthwise(info) ? -1 : c.forwardWork(c.heapBase(), scratch);
+  const implicit = work >= 0 && work <= implicitWorkLimit;
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(info.outShape), py = a.alloc(ny);
-  const pc = a.alloc(M * dChunk * plane(info));
+  const pc = a.alloc(implicit ? work : M * dChunk * plane(info));
   const heap = a.commit();
-  const par = writeParams(c, info, dChunk);
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
-  c.forward(par, px, pw, pb, py, pc, c.heapBase() + PARAMS_BYTES);
+  if (implicit) {
+    c.forwardImplicit(c.heapBase(), px, pw, pb, py, pc, scratch);
+  } else {
+    c.forward(c.heapBase(), px, pw, pb, py, pc, scratch);
+  }
   return copyOut(heap, py >> 2, ny);
 }
 
@@ -183,16 +215,24 @@ export function wasmConv3dForward(
     info: ConvTranspose3DInfo): Float32Array {
   const K = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, K);
+  const scratch = c.heapBase() + PARAMS_BYTES;
   const a = new Arena(c);
+  a.commit();  // the parameter block and scratch exist
+  writeParams(c, info, dChunk);
+  const work = depthwise(info) ? -1 : c.backWork(c.heapBase(), scratch);
+  const implicit = work >= 0 && work <= implicitWorkLimit;
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(info.inShape), py = a.alloc(ny);
-  const pc = a.alloc(K * dChunk * plane(info));
+  const pc = a.alloc(implicit ? work : K * dChunk * plane(info));
   const heap = a.commit();
-  const par = writeParams(c, info, dChunk);
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
-  c.conv3d(par, px, pw, pb, py, pc, c.heapBase() + PARAMS_BYTES);
+  if (implicit) {
+    c.conv3dImplicit(c.heapBase(), px, pw, pb, py, pc, scratch);
+  } else {
+    c.conv3d(c.heapBase(), px, pw, pb, py, pc, scratch);
+  }
   return copyOut(heap, py >> 2, ny);
 }
 
@@ -201,14 +241,23 @@ export function wasmConvTranspose3dWeightGrad(
     c: CoreExports, x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
   const M = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, M);
+  const scratch = c.heapBase() + PARAMS_BYTES;
   const a = new Arena(c);
+  a.commit();  // the parameter block and scratch exist
+  writeParams(c, info, dChunk);
+  const work = depthwise(info) || !c.weightGradImplicitWins(c.heapBase(), scratch) ? -1 :
+      c.backWork(c.heapBase(), scratch);
+  const implicit = work >= 0 && work <= implicitWorkLimit;
   const px = a.alloc(x.length), pd = a.alloc(dy.length);
   const nw = size(info.weightShape), pw = a.alloc(nw);
-  const pc = a.alloc(M * dChunk * plane(info));
+  const pc = a.alloc(implicit ? work : M * dChunk * plane(info));
   const heap = a.commit();
-  const par = writeParams(c, info, dChunk);
   heap.set(x, px >> 2);
   heap.set(dy, pd >> 2);
-  c.weightGrad(par, px, pd, pw, pc, c.heapBase() + PARAMS_BYTES);
+  if (implicit) {
+    c.weightGradImplicit(c.heapBase(), px, pd, pw, pc, scratch);
+  } else {
+    c.weightGrad(c.heapBase(), px, pd, pw, pc, scratch);
+  }
   return copyOut(heap, pw >> 2, nw);
 }

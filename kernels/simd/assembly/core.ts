@@ -49,14 +49,30 @@ export function heapBase(): usize {
   return base + (<usize>i << 2);
 }
 
+/** How `gemm` addresses B: B(k, n) = B[k·bSk + n·bSn], B[tab[k] + n] or B[tab[n] + k]. */
+const B_STRIDED = 0, B_ROWS = 1, B_COLS = 2;
+
+/** Four 4-float rows a, b, c, d, transposed into four rows of a B panel (32 bytes apart). */
+@inline function transpose4(q: usize, a: usize, b: usize, c: usize, d: usize): void {
+  const r0 = v128.load(a), r1 = v128.load(b), r2 = v128.load(c), r3 = v128.load(d);
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(q, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(q, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(q, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+}
+
 /**
- * C[m, n] (+)= Σ_k A(m, k) · B(k, n), A(m, k) = A[m·aSm + k·aSk], B(k, n) = B[k·bSk + n·bSn],
+ * C[m, n] (+)= Σ_k A(m, k) · B(k, n), A(m, k) = A[m·aSm + k·aSk], B(k, n) as `bMode` says
+ * (B_ROWS and B_COLS take an i32 offset table `bTab`; they read whole 8-column panels, so past
+ * column N they read junk columns that are never stored: the caller leaves slack after B),
  * C row-major with leading dimension ldc. With `accumulate` false the first K slice overwrites C.
  * A is packed into 4-row panels, B into 8-column panels (zero padded), and a 4×8 micro-kernel
  * keeps 8 f32x4 accumulators in registers.
  */
 function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bSk: i32, bSn: i32,
-              C: usize, ldc: i32, accumulate: bool): void {
+              C: usize, ldc: i32, accumulate: bool, bMode: i32 = B_STRIDED, bTab: usize = 0): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) for (let m = 0; m < M; m++) memory.fill(at(C, m * ldc), 0, <usize>N << 2);
@@ -73,7 +89,39 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
         const nb = n0 + (jp << 3);
         const nn = min(8, N - nb);
         let q = packB + (<usize>(jp * kk) << 5);
-        if (nn == 8 && bSn == 1) {
+        if (bMode == B_ROWS) {
+          let t = bTab + (<usize>k0 << 2);
+          for (let k = 0; k < kk; k++, q += 32, t += 4) {
+            const src = at(B, load<i32>(t) + nb);
+            v128.store(q, v128.load(src));
+            v128.store(q, v128.load(src, 16), 16);
+          }
+        } else if (bMode == B_COLS) {
+          // Columns are contiguous: 4×4 blocks are transposed in registers. Past N the last
+          // column is read again (junk, never stored).
+          const tb = bTab + (<usize>nb << 2), last = nn - 1;
+          const s0 = at(B, load<i32>(tb) + k0), s1 = at(B, load<i32>(tb + (<usize>min(1, last) << 2)) + k0);
+          const s2 = at(B, load<i32>(tb + (<usize>min(2, last) << 2)) + k0), s3 = at(B, load<i32>(tb + (<usize>min(3, last) << 2)) + k0);
+          const s4 = at(B, load<i32>(tb + (<usize>min(4, last) << 2)) + k0), s5 = at(B, load<i32>(tb + (<usize>min(5, last) << 2)) + k0);
+          const s6 = at(B, load<i32>(tb + (<usize>min(6, last) << 2)) + k0), s7 = at(B, load<i32>(tb + (<usize>min(7, last) << 2)) + k0);
+          let k = 0;
+          for (; k + 4 <= kk; k += 4, q += 128) {
+            const o = <usize>k << 2;
+            transpose4(q, s0 + o, s1 + o, s2 + o, s3 + o);
+            transpose4(q + 16, s4 + o, s5 + o, s6 + o, s7 + o);
+          }
+          for (; k < kk; k++, q += 32) {
+            const o = <usize>k << 2;
+            store<f32>(q, load<f32>(s0 + o));
+            store<f32>(q, load<f32>(s1 + o), 4);
+            store<f32>(q, load<f32>(s2 + o), 8);
+            store<f32>(q, load<f32>(s3 + o), 12);
+            store<f32>(q, load<f32>(s4 + o), 16);
+            store<f32>(q, load<f32>(s5 + o), 20);
+            store<f32>(q, load<f32>(s6 + o), 24);
+            store<f32>(q, load<f32>(s7 + o), 28);
+          }
+        } else if (nn == 8 && bSn == 1) {
           for (let k = 0; k < kk; k++, q += 32) {
             const src = at(B, (k0 + k) * bSk + nb);
             v128.store(q, v128.load(src));
@@ -82,20 +130,12 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
         } else if (nn == 8 && bSk == 1) {
           // Columns of B are contiguous (the weight gradient reads cols transposed): 4×4 blocks
           // are transposed in registers instead of gathered one float at a time.
+          const step = <usize>bSn << 2;
           let k = 0;
           for (; k + 4 <= kk; k += 4, q += 128) {
-            for (let h = 0; h < 2; h++) {
-              const src = at(B, k0 + k + (nb + 4 * h) * bSn), step = <usize>bSn << 2;
-              const r0 = v128.load(src), r1 = v128.load(src + step);
-              const r2 = v128.load(src + 2 * step), r3 = v128.load(src + 3 * step);
-              const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-              const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-              const o = q + (<usize>h << 4);
-              v128.store(o, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-              v128.store(o, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
-              v128.store(o, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
-              v128.store(o, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
-            }
+            const src = at(B, k0 + k + nb * bSn);
+            transpose4(q, src, src + step, src + 2 * step, src + 3 * step);
+            transpose4(q + 16, src + 4 * step, src + 5 * step, src + 6 * step, src + 7 * step);
           }
           for (; k < kk; k++, q += 32) {
             for (let j = 0; j < 8; j++) store<f32>(q + (<usize>j << 2), load<f32>(at(B, k0 + k + (nb + j) * bSn)));
@@ -938,6 +978,633 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
                at(dw, g * Cig * M + c0 * kvol), M, true);
         }
       }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Implicit GEMM over stride phases: no cols buffer, and the big tensor is written (forward) or
+// read (conv3d, weight gradient) once.
+//
+// Along one axis a tap k with off = k·d − p links small index i and big index o = i·s + off.
+// Writing o = j·s + r (phase r = off mod s, e = (off − r) / s) gives i = j − e: within one phase
+// a tap is a plain shift. So
+// - forward: each phase (rd, rh, rw) of y is a GEMM, C[co, (jd, jh, jw)] = Σ_{ci, taps of the
+//   phase} W[ci, co, tap] · x[ci, j − e], whose B rows are shifted views of x copied once into a
+//   zero-padded grid (`xpad`): B(k, n) = xpad[tab[k] + n]. The phases' C blocks are interleaved
+//   into y, bias added, each y element written once;
+// - conv3d and the weight gradient: y's phases are split once into a zero-padded grid (`bigS`,
+//   space-to-depth), where tap (co, kd, kh, kw) reads the small position i at bigS[tab[..] + i].
+//   conv3d is then C[ci, i] = Σ_{co, tap} W[ci, co, tap] · B(tap, i), the weight gradient
+//   dW[ci, (co, tap)] = Σ_i x[ci, i] · B(i, (co, tap)).
+// Grids are flattened with the padded row length Wq as the row pitch, so B's columns include
+// Wq − W (or Wq − nJw) junk columns per row: computed, never stored (the weight gradient zeroes
+// them in x instead).
+
+/**
+ * Packs the M × K row-major matrix A (leading dimension lda) into 4-row panels,
+ * dst[(ip·K + k)·4 + i] = A[(4·ip + i)·lda + k], rows past M zero. Returns the floats written.
+ */
+function packPanels(A: usize, lda: i32, M: i32, K: i32, dst: usize): i32 {
+  const panels = (M + 3) >> 2;
+  for (let ip = 0; ip < panels; ip++) {
+    for (let i = 0; i < 4; i++) {
+      const m = (ip << 2) + i;
+      let q = dst + (<usize>(ip * K) << 4) + (<usize>i << 2);
+      if (m < M) {
+        let src = at(A, m * lda);
+        for (let k = 0; k < K; k++, q += 16, src += 4) store<f32>(q, load<f32>(src));
+      } else {
+        for (let k = 0; k < K; k++, q += 16) store<f32>(q, 0);
+      }
+    }
+  }
+  return panels * K * 4;
+}
+
+/** Bytes of A panels `gemmRows` keeps in L1 per K block. */
+const ROWS_A_BYTES = 16384;
+/**
+ * Above this many rows of A the packed `gemm` (B_ROWS) does better than `gemmRows` (measured on
+ * S2–S5: its KC × NC blocking wins once A no longer fits L1).
+ */
+const ROWS_MAX_M = 16;
+
+/**
+ * C[m, n] = Σ_k A(m, k) · B[tab[k] + n] (C row-major, leading dimension ldc) with A packed by
+ * `packPanels` and B read in place: each 8-column tile's K rows (two vectors each) stay in L1
+ * while every A panel passes over them. Reads up to 7 columns past N (junk, never stored; the
+ * caller leaves slack after B).
+ */
+function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32): void {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {
+    for (let m = 0; m < M; m++) memory.fill(at(C, m * ldc), 0, <usize>N << 2);
+    return;
+  }
+  const mPanels = (M + 3) >> 2;
+  // K blocks whose A panels (mPanels · kb · 16 bytes) stay in L1 while the tiles pass.
+  const kb = max(64, min(K, ROWS_A_BYTES / (mPanels << 4)));
+  for (let k0 = 0; k0 < K; k0 += kb) {
+  const add = k0 > 0;
+  const tBeg = tab + (<usize>k0 << 2), tEnd = tab + (<usize>min(K, k0 + kb) << 2);
+  for (let nb = 0; nb < N; nb += 8) {
+    const nn = min(8, N - nb);
+    const Bn = B + (<usize>nb << 2);
+    for (let ip = 0; ip < mPanels; ip++) {
+      let pa = pA + (<usize>(ip * K + k0) << 4);
+      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
+      let c11 = f32x4.splat(0), c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+      let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+      for (let t = tBeg; t < tEnd; t += 4, pa += 16) {
+        const pb = Bn + (<usize>load<i32>(t) << 2);
+        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+        const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+        const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
+        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+      }
+      const m = ip << 2;
+      if (nn == 8 && m + 4 <= M) {
+        let pc = at(C, m * ldc + nb);
+        const step = <usize>ldc << 2;
+        if (add) {
+          c00 = f32x4.add(c00, v128.load(pc));
+          c01 = f32x4.add(c01, v128.load(pc, 16));
+          c10 = f32x4.add(c10, v128.load(pc + step));
+          c11 = f32x4.add(c11, v128.load(pc + step, 16));
+          c20 = f32x4.add(c20, v128.load(pc + 2 * step));
+          c21 = f32x4.add(c21, v128.load(pc + 2 * step, 16));
+          c30 = f32x4.add(c30, v128.load(pc + 3 * step));
+          c31 = f32x4.add(c31, v128.load(pc + 3 * step, 16));
+        }
+        v128.store(pc, c00);
+        v128.store(pc, c01, 16);
+        pc += step;
+        v128.store(pc, c10);
+        v128.store(pc, c11, 16);
+        pc += step;
+        v128.store(pc, c20);
+        v128.store(pc, c21, 16);
+        pc += step;
+        v128.store(pc, c30);
+        v128.store(pc, c31, 16);
+      } else {
+        v128.store(tile, c00);
+        v128.store(tile, c01, 16);
+        v128.store(tile, c10, 32);
+        v128.store(tile, c11, 48);
+        v128.store(tile, c20, 64);
+        v128.store(tile, c21, 80);
+        v128.store(tile, c30, 96);
+        v128.store(tile, c31, 112);
+        for (let i = 0; i < 4 && m + i < M; i++) {
+          for (let j = 0; j < nn; j++) {
+            const pc = at(C, (m + i) * ldc + nb + j), v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
+            store<f32>(pc, add ? load<f32>(pc) + v : v);
+          }
+        }
+      }
+    }
+  }
+  }
+}
+
+/** Per-axis phase record (i32 fields) written by `axisSetup`. */
+const AX_NJ = 0, AX_LO = 1, AX_Q = 2, AX_TAPS = 3, AX_START = 4, AX_E = 5, AX_R = 6;
+const AX_BYTES = 32;
+
+@inline function ax(axes: usize, a: i32, field: i32): i32 {
+  return load<i32>(axes + <usize>(a * AX_BYTES) + (<usize>field << 2));
+}
+
+/**
+ * Fills the phase record of one axis at `rec` and its arrays at `arr` (returns the next free
+ * byte): taps sorted by phase (start[r] .. start[r + 1]), e and r per tap, nJ = ⌈big / s⌉ grid
+ * positions per phase, and the padded grid [lo, lo + Q): for the forward (`small` side read at
+ * j − e) it covers i ∈ [−eMax, nJ − eMin) ∪ [0, small); for the backward (big side read at
+ * i + e) j ∈ [eMin, small + eMax) ∪ [0, nJ).
+ */
+function axisSetup(rec: usize, arr: usize, small: i32, big: i32, s: i32, pad: i32, dil: i32,
+                   k: i32, forward: bool): usize {
+  const taps = arr, start = taps + (<usize>k << 2), e = start + (<usize>(s + 1) << 2);
+  const r = e + (<usize>k << 2);
+  let eMin = i32.MAX_VALUE, eMax = i32.MIN_VALUE;
+  for (let t = 0; t < k; t++) {
+    const off = t * dil - pad;
+    const rr = ((off % s) + s) % s;
+    const ee = (off - rr) / s;
+    store<i32>(e + (<usize>t << 2), ee);
+    store<i32>(r + (<usize>t << 2), rr);
+    eMin = min(eMin, ee);
+    eMax = max(eMax, ee);
+  }
+  let n = 0;
+  for (let ph = 0; ph < s; ph++) {
+    store<i32>(start + (<usize>ph << 2), n);
+    for (let t = 0; t < k; t++) {
+      if (load<i32>(r + (<usize>t << 2)) == ph) store<i32>(taps + (<usize>(n++) << 2), t);
+    }
+  }
+  store<i32>(start + (<usize>s << 2), n);
+  const nJ = (big + s - 1) / s;
+  const lo = forward ? min(0, -eMax) : min(0, eMin);
+  const hi = forward ? max(small, nJ - eMin) : max(nJ, small + eMax);
+  store<i32>(rec + (<usize>AX_NJ << 2), nJ);
+  store<i32>(rec + (<usize>AX_LO << 2), lo);
+  store<i32>(rec + (<usize>AX_Q << 2), hi - lo);
+  store<i32>(rec + (<usize>AX_TAPS << 2), <i32>taps);
+  store<i32>(rec + (<usize>AX_START << 2), <i32>start);
+  store<i32>(rec + (<usize>AX_E << 2), <i32>e);
+  store<i32>(rec + (<usize>AX_R << 2), <i32>r);
+  return (r + (<usize>k << 2) + 15) & ~15;
+}
+
+/** Writes the three axis records at `axes` (arrays after them); returns the next free byte. */
+function axesSetup(par: usize, axes: usize, forward: bool): usize {
+  let q = axes + 3 * AX_BYTES;
+  for (let a = 0; a < 3; a++) {
+    q = axisSetup(axes + <usize>(a * AX_BYTES), q, p(par, P_D + a), p(par, P_OD + a),
+                  p(par, P_SD + a), p(par, P_PD + a), p(par, P_DD + a), p(par, P_KD + a), forward);
+  }
+  return q;
+}
+
+@inline function tapAt(axes: usize, a: i32, i: i32): i32 {
+  return load<i32>(<usize>ax(axes, a, AX_TAPS) + (<usize>i << 2));
+}
+@inline function phaseStart(axes: usize, a: i32, r: i32): i32 {
+  return load<i32>(<usize>ax(axes, a, AX_START) + (<usize>r << 2));
+}
+@inline function tapE(axes: usize, a: i32, t: i32): i32 {
+  return load<i32>(<usize>ax(axes, a, AX_E) + (<usize>t << 2));
+}
+@inline function tapR(axes: usize, a: i32, t: i32): i32 {
+  return load<i32>(<usize>ax(axes, a, AX_R) + (<usize>t << 2));
+}
+
+/** Upper bound of the axis tables' bytes (records and arrays). */
+function axesBytes(par: usize): i32 {
+  let n = 3 * AX_BYTES;
+  for (let a = 0; a < 3; a++) n += ((3 * p(par, P_KD + a) + p(par, P_SD + a) + 1) << 2) + 16;
+  return n;
+}
+
+/** Budget (floats) of the C blocks, and rows of the grid per GEMM call. */
+const CBLOCK = 1 << 15;
+@inline function rowsPerBlock(rows: i32, pitch: i32, channels: i32): i32 {
+  return max(1, min(rows, min(CBLOCK / max(1, channels), 2048) / max(1, pitch)));
+}
+
+@inline function slack(pitch: i32): i32 {
+  return 2 * pitch + 32;
+}
+@inline function align4(n: f64): f64 {
+  return Math.ceil(n / 4) * 4;
+}
+
+/** Floats of work memory `forwardImplicit` needs (−1: more than a 32-bit memory holds). */
+export function forwardWork(par: usize, axes: usize): f64 {
+  axesSetup(par, axes, true);
+  const Cig = <f64>p(par, P_CIG), Cog = <f64>p(par, P_COG), sw = p(par, P_SW);
+  const kvol = <f64>(p(par, P_KD) * p(par, P_KH) * p(par, P_KW));
+  const Wq = ax(axes, 2, AX_Q);
+  const volQ = <f64>ax(axes, 0, AX_Q) * <f64>ax(axes, 1, AX_Q) * <f64>Wq;
+  const R = rowsPerBlock(ax(axes, 1, AX_NJ), Wq, <i32>Cog * sw);
+  return align4(axesBytes(par) / 4) + align4(Cig * kvol) + align4(<f64>((<i32>Cog + 3) & ~3) * Cig * kvol) +
+         align4(Cog * Cig * kvol) +
+         align4(Cig * volQ + slack(Wq)) + align4(<f64>sw * Cog * R * Wq);
+}
+
+/** y = convTranspose3d(x, w) + bias on the implicit path; `work` holds forwardWork floats. */
+export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: usize,
+                                work: usize, scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
+  const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
+  const kH = p(par, P_KH), kW = p(par, P_KW);
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT);
+  const kvol = p(par, P_KD) * kH * kW;
+  const L = D * H * W, oL = oD * oH * oW;
+  const axes = work;
+  let q = (axes + <usize>axesBytes(par) + 15) & ~15;
+  axesSetup(par, axes, true);
+  const nJd = ax(axes, 0, AX_NJ), nJh = ax(axes, 1, AX_NJ);
+  const loD = ax(axes, 0, AX_LO), loH = ax(axes, 1, AX_LO), loW = ax(axes, 2, AX_LO);
+  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
+  const HW = Hq * Wq, volQ = ax(axes, 0, AX_Q) * HW;
+  const tab = q;
+  q += <usize>align4(Cig * kvol) << 2;
+  const wph = q;
+  q += <usize>align4(Cog * Cig * kvol) << 2;
+  const wpan = q;  // wph's phases packed into 4-row panels
+  q += <usize>align4(((Cog + 3) & ~3) * Cig * kvol) << 2;
+  const xpad = q;
+  const xpadFloats = Cig * volQ + slack(Wq);
+  q += <usize>align4(xpadFloats) << 2;
+  const R = rowsPerBlock(nJh, Wq, Cog * sw);
+  const cbuf = q, cPhase = Cog * R * Wq;
+  // Row offsets of every phase's B (phases in (rd, rh, rw) order, taps in phase order).
+  let base = 0;
+  for (let rd = 0; rd < sd; rd++) {
+    for (let rh = 0; rh < sh; rh++) {
+      for (let rw = 0; rw < sw; rw++) {
+        const d0 = phaseStart(axes, 0, rd), d1 = phaseStart(axes, 0, rd + 1);
+        const h0 = phaseStart(axes, 1, rh), h1 = phaseStart(axes, 1, rh + 1);
+        const w0 = phaseStart(axes, 2, rw), w1 = phaseStart(axes, 2, rw + 1);
+        const T = (d1 - d0) * (h1 - h0) * (w1 - w0);
+        let t = 0;
+        for (let a = d0; a < d1; a++) {
+          const kd = tapAt(axes, 0, a);
+          for (let b = h0; b < h1; b++) {
+            const kh = tapAt(axes, 1, b);
+            for (let c = w0; c < w1; c++, t++) {
+              const kw = tapAt(axes, 2, c);
+              const shift = (-tapE(axes, 0, kd) - loD) * HW + (-tapE(axes, 1, kh) - loH) * Wq -
+                            tapE(axes, 2, kw) - loW;
+              for (let ci = 0; ci < Cig; ci++) store<i32>(tab + (<usize>(base + ci * T + t) << 2), ci * volQ + shift);
+            }
+          }
+        }
+        base += Cig * T;
+      }
+    }
+  }
+  for (let g = 0; g < G; g++) {
+    // Each phase's A = W[ci, co, taps of the phase] as a Cog × (Cig·T) row-major matrix.
+    base = 0;
+    for (let rd = 0; rd < sd; rd++) {
+      for (let rh = 0; rh < sh; rh++) {
+        for (let rw = 0; rw < sw; rw++) {
+          const d0 = phaseStart(axes, 0, rd), d1 = phaseStart(axes, 0, rd + 1);
+          const h0 = phaseStart(axes, 1, rh), h1 = phaseStart(axes, 1, rh + 1);
+          const w0 = phaseStart(axes, 2, rw), w1 = phaseStart(axes, 2, rw + 1);
+          const T = (d1 - d0) * (h1 - h0) * (w1 - w0), K = Cig * T;
+          let t = 0;
+          for (let a = d0; a < d1; a++) {
+            for (let b = h0; b < h1; b++) {
+              for (let c = w0; c < w1; c++, t++) {
+                const tap = (tapAt(axes, 0, a) * kH + tapAt(axes, 1, b)) * kW + tapAt(axes, 2, c);
+                for (let co = 0; co < Cog; co++) {
+                  for (let ci = 0; ci < Cig; ci++) {
+                    store<f32>(at(wph, Cog * base + co * K + ci * T + t),
+                               load<f32>(at(w, ((g * Cig + ci) * Cog + co) * kvol + tap)));
+                  }
+                }
+              }
+            }
+          }
+          packPanels(at(wph, Cog * base), K, Cog, K, at(wpan, ((Cog + 3) & ~3) * base));
+          base += K;
+        }
+      }
+    }
+    for (let n = 0; n < N; n++) {
+      memory.fill(xpad, 0, <usize>xpadFloats << 2);
+      for (let ci = 0; ci < Cig; ci++) {
+        const src = (n * Cin + g * Cig + ci) * L;
+        for (let id = 0; id < D; id++) {
+          for (let ih = 0; ih < H; ih++) {
+            memory.copy(at(xpad, ci * volQ + (id - loD) * HW + (ih - loH) * Wq - loW),
+                        at(x, src + (id * H + ih) * W), <usize>W << 2);
+          }
+        }
+      }
+      const yOff = (n * Cout + g * Cog) * oL;
+      base = 0;
+      for (let rd = 0; rd < sd; rd++) {
+        const Td = phaseStart(axes, 0, rd + 1) - phaseStart(axes, 0, rd);
+        for (let rh = 0; rh < sh; rh++) {
+          const Th = phaseStart(axes, 1, rh + 1) - phaseStart(axes, 1, rh);
+          const phBase = base;
+          for (let rw = 0; rw < sw; rw++) {
+            base += Cig * Td * Th * (phaseStart(axes, 2, rw + 1) - phaseStart(axes, 2, rw));
+          }
+          if (rh >= oH) continue;
+          for (let jd = 0; jd < nJd; jd++) {
+            const od = jd * sd + rd;
+            if (od >= oD) break;
+            for (let jh0 = 0; jh0 < nJh; jh0 += R) {
+              const rows = min(R, nJh - jh0), Nn = rows * Wq;
+              let kb = phBase;
+              for (let rw = 0; rw < sw; rw++) {
+                const K = Cig * Td * Th * (phaseStart(axes, 2, rw + 1) - phaseStart(axes, 2, rw));
+                if (rw < oW) {
+                  if (Cog > ROWS_MAX_M) {
+                    gemm(Cog, Nn, K, at(wph, Cog * kb), K, 1, at(xpad, jd * HW + jh0 * Wq), 0, 0,
+                         at(cbuf, rw * cPhase), Nn, false, B_ROWS, tab + (<usize>kb << 2));
+                  } else {
+                    gemmRows(Cog, Nn, K, at(wpan, ((Cog + 3) & ~3) * kb),
+                             at(xpad, jd * HW + jh0 * Wq), tab + (<usize>kb << 2),
+                             at(cbuf, rw * cPhase), Nn);
+                  }
+                }
+                kb += K;
+              }
+              phaseStore(y, yOff, oL, bias == 0 ? 0 : at(bias, g * Cog), cbuf, cPhase, Cog, Nn,
+                         Wq, od, jh0, rows, rh, sh, sw, oH, oW);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Interleaves the sw phase blocks of C (C_rw[co][r·Wq + jw] at cbuf + rw·cPhase, leading
+ * dimension Nn) into the y rows (od, (jh0 + r)·sh + rh) at ow = jw·sw + rw, adding the bias.
+ * y's channel co starts at element yOff + co·oL.
+ */
+function phaseStore(y: usize, yOff: i32, oL: i32, bias: usize, cbuf: usize, cPhase: i32,
+                    Cog: i32, Nn: i32, Wq: i32, od: i32, jh0: i32, rows: i32, rh: i32, sh: i32,
+                    sw: i32, oH: i32, oW: i32): void {
+  for (let co = 0; co < Cog; co++) {
+    const bv = bias == 0 ? <f32>0 : load<f32>(at(bias, co));
+    const bx = f32x4.splat(bv);
+    for (let r = 0; r < rows; r++) {
+      const oh = (jh0 + r) * sh + rh;
+      if (oh >= oH) break;
+      const orow = at(y, yOff + co * oL + (od * oH + oh) * oW);
+      const c0 = at(cbuf, co * Nn + r * Wq);
+      let o = 0;
+      if (sw == 1) {
+        for (; o + 4 <= oW; o += 4) {
+          const off = <usize>o << 2;
+          v128.store(orow + off, f32x4.add(v128.load(c0 + off), bx));
+        }
+        for (; o < oW; o++) store<f32>(orow + (<usize>o << 2), load<f32>(c0 + (<usize>o << 2)) + bv);
+      } else if (sw == 2) {
+        const c1 = c0 + (<usize>cPhase << 2);
+        for (; o + 8 <= oW; o += 8) {
+          const jb = <usize>o << 1, v0 = v128.load(c0 + jb), v1 = v128.load(c1 + jb);
+          const po = orow + (<usize>o << 2);
+          v128.store(po, f32x4.add(v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), bx));
+          v128.store(po, f32x4.add(v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), bx), 16);
+        }
+        for (; o < oW; o++) {
+          store<f32>(orow + (<usize>o << 2),
+                     load<f32>((o & 1 ? c1 : c0) + (<usize>(o >> 1) << 2)) + bv);
+        }
+      } else {
+        for (let rw = 0; rw < sw && rw < oW; rw++) {
+          const c = c0 + (<usize>(rw * cPhase) << 2);
+          for (let jw = 0, ow = rw; ow < oW; jw++, ow += sw) {
+            store<f32>(orow + (<usize>ow << 2), load<f32>(c + (<usize>jw << 2)) + bv);
+          }
+        }
+      }
+    }
+  }
+}
+
+/** Slack (floats) after the backward's bigS: the weight gradient's K runs over whole padded planes. */
+@inline function backSlack(Hq: i32, Wq: i32): i32 {
+  return Hq * Wq + 2 * Wq + 32;
+}
+
+/**
+ * Whether the implicit weight gradient is expected to beat the cols path: its GEMM also runs
+ * over the grid's junk rows and columns (K = D·Hq·Wq instead of D·H·W), while the cols path
+ * writes and reads Cog·kvol·D·H·W floats of cols, each costing about 8 multiply-adds (fitted to
+ * S1–S7, where the rule picks the faster path on every shape).
+ */
+export function weightGradImplicitWins(par: usize, axes: usize): bool {
+  axesSetup(par, axes, false);
+  const Cig = <f64>p(par, P_CIG);
+  const junk = <f64>ax(axes, 1, AX_Q) * <f64>ax(axes, 2, AX_Q) / (<f64>p(par, P_H) * <f64>p(par, P_W));
+  return Cig * junk <= Cig + 8;  // per Cog·kvol·D·H·W: Cig·junk MACs against Cig MACs + 8 for cols
+}
+
+/** Floats of work memory `conv3dImplicit` and `weightGradImplicit` need. */
+export function backWork(par: usize, axes: usize): f64 {
+  axesSetup(par, axes, false);
+  const Cig = p(par, P_CIG), Cog = <f64>p(par, P_COG);
+  const D = <f64>p(par, P_D), H = p(par, P_H);
+  const kvol = <f64>(p(par, P_KD) * p(par, P_KH) * p(par, P_KW));
+  const nPh = <f64>(p(par, P_SD) * p(par, P_SH) * p(par, P_SW));
+  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
+  const HW = <f64>Hq * <f64>Wq, volQ = <f64>ax(axes, 0, AX_Q) * HW;
+  const R = rowsPerBlock(H, Wq, Cig);
+  return align4(axesBytes(par) / 4) + align4(Cog * kvol) + align4(<f64>((Cig + 3) & ~3) * Cog * kvol) +
+         align4(Cog * nPh * volQ + backSlack(Hq, Wq)) +
+         align4(Math.max(<f64>Cig * R * Wq, <f64>Cig * D * HW));
+}
+
+/**
+ * Splits the big tensor's Cog channels (from element bigOff) into their stride phases, zero
+ * padded: bigS[(co·nPh + (rd·sh + rh)·sw + rw)·volQ + (jd − loD)·HW + (jh − loH)·Wq + jw − loW]
+ * = big[co, jd·sd + rd, jh·sh + rh, jw·sw + rw].
+ */
+function splitPhases(par: usize, axes: usize, big: usize, bigOff: i32, Cog: i32, bigS: usize,
+                     total: i32): void {
+  const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const nPh = sd * sh * sw;
+  const loD = ax(axes, 0, AX_LO), loH = ax(axes, 1, AX_LO), loW = ax(axes, 2, AX_LO);
+  const Wq = ax(axes, 2, AX_Q), HW = ax(axes, 1, AX_Q) * Wq, volQ = ax(axes, 0, AX_Q) * HW;
+  memory.fill(bigS, 0, <usize>total << 2);
+  for (let co = 0; co < Cog; co++) {
+    for (let od = 0; od < oD; od++) {
+      const jd = od / sd, rd = od - jd * sd;
+      for (let oh = 0; oh < oH; oh++) {
+        const jh = oh / sh, rh = oh - jh * sh;
+        const row = at(big, bigOff + (co * oD + od) * oH * oW + oh * oW);
+        const dst = at(bigS, (co * nPh + (rd * sh + rh) * sw) * volQ + (jd - loD) * HW +
+                             (jh - loH) * Wq - loW);
+        if (sw == 1) {
+          memory.copy(dst, row, <usize>oW << 2);
+        } else if (sw == 2) {
+          const d1 = dst + (<usize>volQ << 2);
+          let o = 0;
+          for (; o + 8 <= oW; o += 8) {
+            const po = row + (<usize>o << 2), v0 = v128.load(po), v1 = v128.load(po, 16);
+            const jb = <usize>o << 1;
+            v128.store(dst + jb, v128.shuffle<f32>(v0, v1, 0, 2, 4, 6));
+            v128.store(d1 + jb, v128.shuffle<f32>(v0, v1, 1, 3, 5, 7));
+          }
+          for (; o < oW; o++) store<f32>((o & 1 ? d1 : dst) + (<usize>(o >> 1) << 2), load<f32>(row + (<usize>o << 2)));
+        } else {
+          for (let o = 0; o < oW; o++) {
+            const jw = o / sw, rw = o - jw * sw;
+            store<f32>(at(dst, rw * volQ + jw), load<f32>(row + (<usize>o << 2)));
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The backward's B offsets: tab[co·kvol + tap] is where tap (co, kd, kh, kw) reads small
+ * position 0 in bigS (position (id, ih, iw) adds id·HW + ih·Wq + iw). Returns the next free byte.
+ */
+function backTable(par: usize, axes: usize, tab: usize): void {
+  const Cog = p(par, P_COG), kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const sh = p(par, P_SH), sw = p(par, P_SW), nPh = p(par, P_SD) * sh * sw;
+  const loD = ax(axes, 0, AX_LO), loH = ax(axes, 1, AX_LO), loW = ax(axes, 2, AX_LO);
+  const Wq = ax(axes, 2, AX_Q), HW = ax(axes, 1, AX_Q) * Wq, volQ = ax(axes, 0, AX_Q) * HW;
+  const kvol = kD * kH * kW;
+  for (let kd = 0; kd < kD; kd++) {
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tap = (kd * kH + kh) * kW + kw;
+        const ph = (tapR(axes, 0, kd) * sh + tapR(axes, 1, kh)) * sw + tapR(axes, 2, kw);
+        const shift = ph * volQ + (tapE(axes, 0, kd) - loD) * HW + (tapE(axes, 1, kh) - loH) * Wq +
+                      tapE(axes, 2, kw) - loW;
+        for (let co = 0; co < Cog; co++) store<i32>(tab + (<usize>(co * kvol + tap) << 2), co * nPh * volQ + shift);
+      }
+    }
+  }
+}
+
+/** y = conv3d(x, w) + bias on the implicit path (x: big side); `work` holds backWork floats. */
+export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: usize,
+                               work: usize, scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
+  const oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW), L = D * H * W;
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT);
+  const K = Cog * p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const nPh = p(par, P_SD) * p(par, P_SH) * p(par, P_SW);
+  const axes = work;
+  let q = (axes + <usize>axesBytes(par) + 15) & ~15;
+  axesSetup(par, axes, false);
+  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
+  const HW = Hq * Wq, volQ = ax(axes, 0, AX_Q) * HW;
+  const tab = q;
+  q += <usize>align4(K) << 2;
+  const apan = q;
+  q += <usize>align4(((Cig + 3) & ~3) * K) << 2;
+  const bigS = q;
+  const bigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
+  q += <usize>align4(bigSFloats) << 2;
+  const cbuf = q;
+  const R = rowsPerBlock(H, Wq, Cig);
+  backTable(par, axes, tab);
+  for (let g = 0; g < G; g++) {
+    packPanels(at(w, g * Cig * K), K, Cig, K, apan);
+    for (let n = 0; n < N; n++) {
+      splitPhases(par, axes, x, (n * Cout + g * Cog) * oL, Cog, bigS, bigSFloats);
+      const yOff = (n * Cin + g * Cig) * L;
+      for (let id = 0; id < D; id++) {
+        for (let ih0 = 0; ih0 < H; ih0 += R) {
+          const rows = min(R, H - ih0), Nn = rows * Wq;
+          if (Cig > ROWS_MAX_M) {
+            gemm(Cig, Nn, K, at(w, g * Cig * K), K, 1, at(bigS, id * HW + ih0 * Wq), 0, 0, cbuf, Nn,
+                 false, B_ROWS, tab);
+          } else {
+            gemmRows(Cig, Nn, K, apan, at(bigS, id * HW + ih0 * Wq), tab, cbuf, Nn);
+          }
+          for (let ci = 0; ci < Cig; ci++) {
+            const bv = bias == 0 ? <f32>0 : load<f32>(at(bias, g * Cig + ci));
+            const bx = f32x4.splat(bv);
+            for (let r = 0; r < rows; r++) {
+              const src = at(cbuf, ci * Nn + r * Wq), dst = at(y, yOff + ci * L + (id * H + ih0 + r) * W);
+              let i = 0;
+              for (; i + 4 <= W; i += 4) {
+                const o = <usize>i << 2;
+                v128.store(dst + o, f32x4.add(v128.load(src + o), bx));
+              }
+              for (; i < W; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)) + bv);
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * dW = Σ_n Σ_i x[n, ci, i] · B(i, (co, tap)) on the implicit path (dy: big side). x is copied
+ * into the padded grid (zero in the grid's junk rows and columns), so K runs over whole padded
+ * planes; a non-finite dy value that only junk positions read would still reach dW as 0·inf.
+ */
+export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, work: usize,
+                                   scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
+  const oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW), L = D * H * W;
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT);
+  const M = Cog * p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const nPh = p(par, P_SD) * p(par, P_SH) * p(par, P_SW);
+  const axes = work;
+  let q = (axes + <usize>axesBytes(par) + 15) & ~15;
+  axesSetup(par, axes, false);
+  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
+  const HW = Hq * Wq, volQ = ax(axes, 0, AX_Q) * HW;
+  const tab = q;
+  q += <usize>align4(M) << 2;
+  q += <usize>align4(((Cig + 3) & ~3) * M) << 2;
+  const bigS = q;
+  const bigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
+  q += <usize>align4(bigSFloats) << 2;
+  const xg = q, K = D * HW;
+  backTable(par, axes, tab);
+  memory.fill(dw, 0, <usize>(Cin * M) << 2);
+  for (let g = 0; g < G; g++) {
+    for (let n = 0; n < N; n++) {
+      splitPhases(par, axes, dy, (n * Cout + g * Cog) * oL, Cog, bigS, bigSFloats);
+      memory.fill(xg, 0, <usize>(Cig * K) << 2);
+      for (let ci = 0; ci < Cig; ci++) {
+        const src = (n * Cin + g * Cig + ci) * L;
+        for (let id = 0; id < D; id++) {
+          for (let ih = 0; ih < H; ih++) {
+            memory.copy(at(xg, ci * K + id * HW + ih * Wq), at(x, src + (id * H + ih) * W), <usize>W << 2);
+          }
+        }
+      }
+      gemm(Cig, M, K, xg, K, 1, bigS, 0, 0, at(dw, g * Cig * M), M, true, B_COLS, tab);
     }
   }
 }
