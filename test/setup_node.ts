@@ -10,10 +10,12 @@ import {loadTfjsNode} from './node/tfjs_node.js';
 
 registerCpuStandIn();
 export const tfjsNode = await loadTfjsNode();
-// Every parity suite runs on cpu (WebAssembly SIMD core), cpu with the pure-JS core, wasm, the
-// composite kernels on the cpu stand-in, and tfjs-node's backend when it is installed.
-(globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]}).TFJS_CT3D_TEST_BACKENDS =
-    ['cpu', 'cpu:js', 'wasm', CPU_STAND_IN, ...(tfjsNode.available ? ['tensorflow'] : [])];
+// Every parity suite runs on cpu (WebAssembly SIMD core), cpu with the pure-JS core, cpu with the
+// SIMD core's cols paths (the fallback of its implicit-GEMM paths), wasm, the composite kernels on
+// the cpu stand-in, and tfjs-node's backend when it is installed.
+(globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]}).TFJS_CT3D_TEST_BACKENDS = [
+  'cpu', 'cpu:js', 'cpu:cols', 'wasm', CPU_STAND_IN, ...(tfjsNode.available ? ['tensorflow'] : []),
+];
 
 beforeAll(async () => {
   await ready();

@@ -1,6 +1,7 @@
 /** Shared test helpers: fixture tensors, closeness, leak checks, per-backend suites. */
 import * as tf from '@tensorflow/tfjs-core';
 import {setCpuImplementation} from '../src/index.js';
+import {setImplicitPaths} from '../kernels/simd/simd_core.js';
 
 export interface FixtureArray {shape: number[]; data: number[]}
 
@@ -67,7 +68,8 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
 
 /**
  * `describe` once per test backend, with that backend active inside; `fn` gets the tfjs backend
- * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite.
+ * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite, `:cols` the
+ * WebAssembly core's chunked cols paths (the fallback of its implicit-GEMM paths).
  */
 export function describeWithBackends(name: string, fn: (backend: string) => void) {
   for (const label of testBackends()) {
@@ -79,9 +81,11 @@ export function describeWithBackends(name: string, fn: (backend: string) => void
         await tf.setBackend(backend);
         await tf.ready();
         setCpuImplementation(impl === 'js' ? 'js' : 'auto');
+        setImplicitPaths(impl !== 'cols');
       });
       afterAll(async () => {
         setCpuImplementation('auto');
+        setImplicitPaths(true);
         await tf.setBackend(previous);
       });
       fn(backend);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {conv3d, convTranspose3d, convTranspose3dWeightGrad, getCpuImplementation, ready, setCpuImplementation} from '../src/index.js';
 import type {ConvTranspose3DOptions} from '../src/index.js';
 import {refConvTranspose3d} from './reference.js';
+import {setImplicitPaths} from '../kernels/simd/simd_core.js';
 import {expectClose, expectNoLeak} from './util.js';
 
 describe('WebAssembly SIMD core: switching', () => {
@@ -26,8 +27,9 @@ describe('WebAssembly SIMD core: switching', () => {
 });
 
 /**
- * Geometries chosen for the core's blocking edges, each checked through the wasm core against
- * the pure-JS core (all three kernels) and the float64 reference (forward).
+ * Geometries chosen for the core's blocking edges, each checked through the wasm core (its
+ * implicit-GEMM paths and its cols paths) against the pure-JS core (all three kernels) and the
+ * float64 reference (forward).
  */
 const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3DOptions}> = [
   {name: 'K > KC: 300 input channels (first K slice overwrites, later ones add)',
@@ -49,6 +51,14 @@ const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3
    opts: {stride: [1, 2, 2], dilation: [1, 1, 3], padding: [0, 1, 2], outputPadding: [0, 1, 2], groups: 2}},
   {name: 'col2vol rows: stride 4 along W, kernel 5, runs of 1–3 and ≥ 4 elements',
    x: [1, 3, 2, 2, 7], w: [3, 2, 1, 2, 5], opts: {stride: [1, 1, 4], padding: [0, 0, 3]}},
+  {name: 'implicit GEMM: stride 3 (generic phase interleave), kernel < stride (phases without taps)',
+   x: [1, 3, 3, 4, 5], w: [3, 5, 2, 1, 2], opts: {stride: 3, padding: [0, 0, 1], outputPadding: [2, 1, 0]}},
+  {name: 'implicit GEMM: 20 output channels (packed B_ROWS GEMM), K > KC per phase',
+   x: [1, 70, 2, 3, 6], w: [70, 20, 2, 2, 2], opts: {stride: 2, padding: [1, 0, 1]}},
+  {name: 'implicit GEMM: rows wider than the C block (one row per call, N > NC)',
+   x: [1, 2, 2, 3, 2100], w: [2, 3, 1, 2, 3], opts: {stride: [1, 1, 2], padding: [0, 1, 1]}},
+  {name: 'implicit GEMM: dilation and padding larger than the input (wide junk margins)',
+   x: [2, 4, 2, 3, 3], w: [4, 6, 3, 3, 3], opts: {padding: [1, 3, 4], dilation: [2, 3, 3], outputPadding: [1, 2, 0]}},
   {name: 'depthwise rows, big rows split one at a time (too many to split up front)',
    x: [1, 2, 5, 80, 60], w: [2, 1, 3, 3, 3], opts: {stride: 2, padding: 1, groups: 2}},
   {name: 'depthwise forward falls back to per-tap passes (padded input larger than the scratch)',
@@ -79,7 +89,10 @@ const triple = (v: number|number[]|undefined, d: number) =>
     v == null ? [d, d, d] : typeof v === 'number' ? [v, v, v] : v;
 
 describe('WebAssembly SIMD core matches the JS core and the reference', () => {
-  afterEach(() => setCpuImplementation('auto'));
+  afterEach(() => {
+    setCpuImplementation('auto');
+    setImplicitPaths(true);
+  });
 
   for (const c of cases) {
     it(c.name, async () => {
@@ -89,8 +102,9 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
         const groups = c.opts.groups ?? 1;
         const b = tf.tensor(rand(c.w[1] * groups, 3), [c.w[1] * groups]) as tf.Tensor1D;
         const results: Record<string, Float32Array[]> = {};
-        for (const impl of ['js', 'wasm'] as const) {
-          setCpuImplementation(impl);
+        for (const impl of ['js', 'wasm', 'cols'] as const) {
+          setCpuImplementation(impl === 'js' ? 'js' : 'wasm');
+          setImplicitPaths(impl !== 'cols');
           const y = convTranspose3d(x, w, b, c.opts);
           const z = conv3d(y, w, null, c.opts);
           const dw = convTranspose3dWeightGrad(x, y, c.w.slice(2), c.opts);
@@ -106,6 +120,7 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
         ['forward', 'conv3d', 'weight grad'].forEach((what, i) => {
           const scale = results.js[i].reduce((m, v) => Math.max(m, Math.abs(v)), 1);
           expectClose(results.wasm[i], results.js[i], 1e-5 * scale, 1e-4, `${what} wasm vs js`);
+          expectClose(results.cols[i], results.js[i], 1e-5 * scale, 1e-4, `${what} wasm cols vs js`);
         });
         tf.dispose([x, w, b]);
       });
