@@ -65,14 +65,17 @@ const B_STRIDED = 0, B_ROWS = 1, B_COLS = 2;
 
 /**
  * C[m, n] (+)= Σ_k A(m, k) · B(k, n), A(m, k) = A[m·aSm + k·aSk], B(k, n) as `bMode` says
- * (B_ROWS and B_COLS take an i32 offset table `bTab`; they read whole 8-column panels, so past
+ * (B_ROWS and B_COLS take an i32 offset table `bTab`; B_COLS with a table `kTab` reads
+ * B[tab[n] + kTab[k / 4] + k mod 4] (K in runs of 4 at arbitrary offsets; K and KC multiples of
+ * 4). Both read whole 8-column panels, so past
  * column N they read junk columns that are never stored: the caller leaves slack after B),
  * C row-major with leading dimension ldc. With `accumulate` false the first K slice overwrites C.
  * A is packed into 4-row panels, B into 8-column panels (zero padded), and a 4×8 micro-kernel
  * keeps 8 f32x4 accumulators in registers.
  */
 function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bSk: i32, bSn: i32,
-              C: usize, ldc: i32, accumulate: bool, bMode: i32 = B_STRIDED, bTab: usize = 0): void {
+              C: usize, ldc: i32, accumulate: bool, bMode: i32 = B_STRIDED, bTab: usize = 0,
+              kTab: usize = 0): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) for (let m = 0; m < M; m++) memory.fill(at(C, m * ldc), 0, <usize>N << 2);
@@ -99,19 +102,20 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
         } else if (bMode == B_COLS) {
           // Columns are contiguous: 4×4 blocks are transposed in registers. Past N the last
           // column is read again (junk, never stored).
-          const tb = bTab + (<usize>nb << 2), last = nn - 1;
-          const s0 = at(B, load<i32>(tb) + k0), s1 = at(B, load<i32>(tb + (<usize>min(1, last) << 2)) + k0);
-          const s2 = at(B, load<i32>(tb + (<usize>min(2, last) << 2)) + k0), s3 = at(B, load<i32>(tb + (<usize>min(3, last) << 2)) + k0);
-          const s4 = at(B, load<i32>(tb + (<usize>min(4, last) << 2)) + k0), s5 = at(B, load<i32>(tb + (<usize>min(5, last) << 2)) + k0);
-          const s6 = at(B, load<i32>(tb + (<usize>min(6, last) << 2)) + k0), s7 = at(B, load<i32>(tb + (<usize>min(7, last) << 2)) + k0);
+          const tb = bTab + (<usize>nb << 2), last = nn - 1, kb = kTab == 0 ? k0 : 0;
+          const s0 = at(B, load<i32>(tb) + kb), s1 = at(B, load<i32>(tb + (<usize>min(1, last) << 2)) + kb);
+          const s2 = at(B, load<i32>(tb + (<usize>min(2, last) << 2)) + kb), s3 = at(B, load<i32>(tb + (<usize>min(3, last) << 2)) + kb);
+          const s4 = at(B, load<i32>(tb + (<usize>min(4, last) << 2)) + kb), s5 = at(B, load<i32>(tb + (<usize>min(5, last) << 2)) + kb);
+          const s6 = at(B, load<i32>(tb + (<usize>min(6, last) << 2)) + kb), s7 = at(B, load<i32>(tb + (<usize>min(7, last) << 2)) + kb);
           let k = 0;
           for (; k + 4 <= kk; k += 4, q += 128) {
-            const o = <usize>k << 2;
+            const o = kTab == 0 ? <usize>k << 2 : <usize>load<i32>(kTab + (<usize>((k0 + k) >> 2) << 2)) << 2;
             transpose4(q, s0 + o, s1 + o, s2 + o, s3 + o);
             transpose4(q + 16, s4 + o, s5 + o, s6 + o, s7 + o);
           }
           for (; k < kk; k++, q += 32) {
-            const o = <usize>k << 2;
+            const o = kTab == 0 ? <usize>k << 2 :
+                (<usize>(load<i32>(kTab + (<usize>((k0 + k) >> 2) << 2)) + ((k0 + k) & 3)) << 2);
             store<f32>(q, load<f32>(s0 + o));
             store<f32>(q, load<f32>(s1 + o), 4);
             store<f32>(q, load<f32>(s2 + o), 8);
@@ -1412,14 +1416,24 @@ function phaseStore(y: usize, yOff: i32, oL: i32, bias: usize, cbuf: usize, cPha
 }
 
 /**
- * Whether the implicit weight gradient is expected to beat the cols path: its GEMM also runs
- * over the grid's junk rows and columns (K = D·Hq·Wq instead of D·H·W), while the cols path
+ * Whether the weight gradient's K can run over the real small positions in runs of 4 (W a
+ * multiple of 4): B's packing then reads each run at its grid offset (`kTab`), and x is used in
+ * place, so no junk positions are computed.
+ */
+@inline function rowRuns(par: usize): bool {
+  return (p(par, P_W) & 3) == 0;
+}
+
+/**
+ * Whether the implicit weight gradient is expected to beat the cols path: without `rowRuns` its
+ * GEMM also runs over the grid's junk rows and columns (K = D·Hq·Wq instead of D·H·W), while the cols path
  * writes and reads Cog·kvol·D·H·W floats of cols, each costing about 8 multiply-adds (fitted to
  * S1–S7, where the rule picks the faster path on every shape).
  */
 export function weightGradImplicitWins(par: usize, axes: usize): bool {
   axesSetup(par, axes, false);
   const Cig = <f64>p(par, P_CIG);
+  if (rowRuns(par)) return true;  // no junk: K runs over the real positions only
   const junk = <f64>ax(axes, 1, AX_Q) * <f64>ax(axes, 2, AX_Q) / (<f64>p(par, P_H) * <f64>p(par, P_W));
   return Cig * junk <= Cig + 8;  // per Cog·kvol·D·H·W: Cig·junk MACs against Cig MACs + 8 for cols
 }
@@ -1436,7 +1450,8 @@ export function backWork(par: usize, axes: usize): f64 {
   const R = rowsPerBlock(H, Wq, Cig);
   return align4(axesBytes(par) / 4) + align4(Cog * kvol) + align4(<f64>((Cig + 3) & ~3) * Cog * kvol) +
          align4(Cog * nPh * volQ + backSlack(Hq, Wq)) +
-         align4(Math.max(<f64>Cig * R * Wq, <f64>Cig * D * HW));
+         align4(Math.max(<f64>Cig * R * Wq, <f64>Cig * D * HW)) +
+         align4(D * <f64>H * <f64>p(par, P_W) / 4);
 }
 
 /**
@@ -1565,9 +1580,10 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
 }
 
 /**
- * dW = Σ_n Σ_i x[n, ci, i] · B(i, (co, tap)) on the implicit path (dy: big side). x is copied
- * into the padded grid (zero in the grid's junk rows and columns), so K runs over whole padded
- * planes; a non-finite dy value that only junk positions read would still reach dW as 0·inf.
+ * dW = Σ_n Σ_i x[n, ci, i] · B(i, (co, tap)) on the implicit path (dy: big side). With
+ * `rowRuns` K runs over x's positions in place; otherwise x is copied into the padded grid (zero
+ * in the grid's junk rows and columns) and K runs over whole padded planes, where a non-finite
+ * dy value that only junk positions read would still reach dW as 0·inf.
  */
 export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, work: usize,
                                    scratch: usize): void {
@@ -1590,11 +1606,27 @@ export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, w
   const bigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
   q += <usize>align4(bigSFloats) << 2;
   const xg = q, K = D * HW;
+  q += <usize>align4(Cig * K) << 2;
+  const kTab = q;  // with rowRuns: the grid offset of each run of 4 small positions
+  const runs = rowRuns(par);
+  if (runs) {
+    let r = 0;
+    for (let id = 0; id < D; id++) {
+      for (let ih = 0; ih < H; ih++) {
+        for (let iw = 0; iw < W; iw += 4) store<i32>(kTab + (<usize>(r++) << 2), id * HW + ih * Wq + iw);
+      }
+    }
+  }
   backTable(par, axes, tab);
   memory.fill(dw, 0, <usize>(Cin * M) << 2);
   for (let g = 0; g < G; g++) {
     for (let n = 0; n < N; n++) {
       splitPhases(par, axes, dy, (n * Cout + g * Cog) * oL, Cog, bigS, bigSFloats);
+      if (runs) {
+        gemm(Cig, M, L, at(x, (n * Cin + g * Cig) * L), L, 1, bigS, 0, 0, at(dw, g * Cig * M), M,
+             true, B_COLS, tab, kTab);
+        continue;
+      }
       memory.fill(xg, 0, <usize>(Cig * K) << 2);
       for (let ci = 0; ci < Cig; ci++) {
         const src = (n * Cin + g * Cig + ci) * L;
