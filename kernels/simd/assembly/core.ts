@@ -67,7 +67,8 @@ const B_STRIDED = 0, B_ROWS = 1, B_COLS = 2;
  * C[m, n] (+)= Σ_k A(m, k) · B(k, n), A(m, k) = A[m·aSm + k·aSk], B(k, n) as `bMode` says
  * (B_ROWS and B_COLS take an i32 offset table `bTab`; B_COLS with a table `kTab` reads
  * B[tab[n] + kTab[k / 4] + k mod 4] (K in runs of 4 at arbitrary offsets; K and KC multiples of
- * 4). Both read whole 8-column panels, so past
+ * 4), B_ROWS with one reads B[tab[k] + kTab[n / 8] + n mod 8] (N in tiles of 8 at arbitrary
+ * offsets). Both read whole 8-column panels, so past
  * column N they read junk columns that are never stored: the caller leaves slack after B),
  * C row-major with leading dimension ldc. With `accumulate` false the first K slice overwrites C.
  * A is packed into 4-row panels, B into 8-column panels (zero padded), and a 4×8 micro-kernel
@@ -94,8 +95,9 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
         let q = packB + (<usize>(jp * kk) << 5);
         if (bMode == B_ROWS) {
           let t = bTab + (<usize>k0 << 2);
+          const col = kTab == 0 ? nb : load<i32>(kTab + (<usize>(nb >> 3) << 2));
           for (let k = 0; k < kk; k++, q += 32, t += 4) {
-            const src = at(B, load<i32>(t) + nb);
+            const src = at(B, load<i32>(t) + col);
             v128.store(q, v128.load(src));
             v128.store(q, v128.load(src, 16), 16);
           }
@@ -1037,10 +1039,11 @@ const ROWS_MAX_M = 16;
 /**
  * C[m, n] = Σ_k A(m, k) · B[tab[k] + n] (C row-major, leading dimension ldc) with A packed by
  * `packPanels` and B read in place: each 8-column tile's K rows (two vectors each) stay in L1
- * while every A panel passes over them. Reads up to 7 columns past N (junk, never stored; the
- * caller leaves slack after B).
+ * while every A panel passes over them; with `nTab` the 8-column tile t starts at B + nTab[t].
+ * Reads up to 7 columns past N (junk, never stored; the caller leaves slack after B).
  */
-function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32): void {
+function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32,
+                  nTab: usize = 0): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     for (let m = 0; m < M; m++) memory.fill(at(C, m * ldc), 0, <usize>N << 2);
@@ -1054,7 +1057,7 @@ function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: us
   const tBeg = tab + (<usize>k0 << 2), tEnd = tab + (<usize>min(K, k0 + kb) << 2);
   for (let nb = 0; nb < N; nb += 8) {
     const nn = min(8, N - nb);
-    const Bn = B + (<usize>nb << 2);
+    const Bn = B + (<usize>(nTab == 0 ? nb : load<i32>(nTab + (<usize>(nb >> 3) << 2))) << 2);
     for (let ip = 0; ip < mPanels; ip++) {
       let pa = pA + (<usize>(ip * K + k0) << 4);
       let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
@@ -1223,7 +1226,8 @@ export function forwardWork(par: usize, axes: usize): f64 {
   const R = rowsPerBlock(ax(axes, 1, AX_NJ), Wq, <i32>Cog * sw);
   return align4(axesBytes(par) / 4) + align4(Cig * kvol) + align4(<f64>((<i32>Cog + 3) & ~3) * Cig * kvol) +
          align4(Cog * Cig * kvol) +
-         align4(Cig * volQ + slack(Wq)) + align4(<f64>sw * Cog * R * Wq);
+         align4(Cig * volQ + slack(Wq)) + align4(<f64>sw * Cog * R * Wq) +
+         align4(<f64>R * (ax(axes, 2, AX_NJ) / 8 + 1));
 }
 
 /** y = convTranspose3d(x, w) + bias on the implicit path; `work` holds forwardWork floats. */
@@ -1256,6 +1260,16 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
   q += <usize>align4(xpadFloats) << 2;
   const R = rowsPerBlock(nJh, Wq, Cog * sw);
   const cbuf = q, cPhase = Cog * R * Wq;
+  q += <usize>align4(sw * cPhase) << 2;
+  // Rows of whole 8-column tiles: the GEMM skips the grid's junk columns (tile offsets in nTab)
+  // and C rows have pitch nJw.
+  const nJw = ax(axes, 2, AX_NJ), runs = (nJw & 7) == 0, pitch = runs ? nJw : Wq;
+  const nTab = q;
+  if (runs) {
+    for (let r = 0, t = 0; r < R; r++) {
+      for (let c = 0; c < nJw; c += 8) store<i32>(nTab + (<usize>(t++) << 2), r * Wq + c);
+    }
+  }
   // Row offsets of every phase's B (phases in (rd, rh, rw) order, taps in phase order).
   let base = 0;
   for (let rd = 0; rd < sd; rd++) {
@@ -1337,24 +1351,25 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
             const od = jd * sd + rd;
             if (od >= oD) break;
             for (let jh0 = 0; jh0 < nJh; jh0 += R) {
-              const rows = min(R, nJh - jh0), Nn = rows * Wq;
+              const rows = min(R, nJh - jh0), Nn = rows * pitch;
               let kb = phBase;
               for (let rw = 0; rw < sw; rw++) {
                 const K = Cig * Td * Th * (phaseStart(axes, 2, rw + 1) - phaseStart(axes, 2, rw));
                 if (rw < oW) {
                   if (Cog > ROWS_MAX_M) {
                     gemm(Cog, Nn, K, at(wph, Cog * kb), K, 1, at(xpad, jd * HW + jh0 * Wq), 0, 0,
-                         at(cbuf, rw * cPhase), Nn, false, B_ROWS, tab + (<usize>kb << 2));
+                         at(cbuf, rw * cPhase), Nn, false, B_ROWS, tab + (<usize>kb << 2),
+                         runs ? nTab : 0);
                   } else {
                     gemmRows(Cog, Nn, K, at(wpan, ((Cog + 3) & ~3) * kb),
                              at(xpad, jd * HW + jh0 * Wq), tab + (<usize>kb << 2),
-                             at(cbuf, rw * cPhase), Nn);
+                             at(cbuf, rw * cPhase), Nn, runs ? nTab : 0);
                   }
                 }
                 kb += K;
               }
               phaseStore(y, yOff, oL, bias == 0 ? 0 : at(bias, g * Cog), cbuf, cPhase, Cog, Nn,
-                         Wq, od, jh0, rows, rh, sh, sw, oH, oW);
+                         pitch, od, jh0, rows, rh, sh, sw, oH, oW);
             }
           }
         }
@@ -1364,12 +1379,12 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
 }
 
 /**
- * Interleaves the sw phase blocks of C (C_rw[co][r·Wq + jw] at cbuf + rw·cPhase, leading
+ * Interleaves the sw phase blocks of C (C_rw[co][r·pitch + jw] at cbuf + rw·cPhase, leading
  * dimension Nn) into the y rows (od, (jh0 + r)·sh + rh) at ow = jw·sw + rw, adding the bias.
  * y's channel co starts at element yOff + co·oL.
  */
 function phaseStore(y: usize, yOff: i32, oL: i32, bias: usize, cbuf: usize, cPhase: i32,
-                    Cog: i32, Nn: i32, Wq: i32, od: i32, jh0: i32, rows: i32, rh: i32, sh: i32,
+                    Cog: i32, Nn: i32, pitch: i32, od: i32, jh0: i32, rows: i32, rh: i32, sh: i32,
                     sw: i32, oH: i32, oW: i32): void {
   for (let co = 0; co < Cog; co++) {
     const bv = bias == 0 ? <f32>0 : load<f32>(at(bias, co));
@@ -1378,7 +1393,7 @@ function phaseStore(y: usize, yOff: i32, oL: i32, bias: usize, cbuf: usize, cPha
       const oh = (jh0 + r) * sh + rh;
       if (oh >= oH) break;
       const orow = at(y, yOff + co * oL + (od * oH + oh) * oW);
-      const c0 = at(cbuf, co * Nn + r * Wq);
+      const c0 = at(cbuf, co * Nn + r * pitch);
       let o = 0;
       if (sw == 1) {
         for (; o + 4 <= oW; o += 4) {
@@ -1448,7 +1463,7 @@ export function backWork(par: usize, axes: usize): f64 {
   const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
   const HW = <f64>Hq * <f64>Wq, volQ = <f64>ax(axes, 0, AX_Q) * HW;
   const R = rowsPerBlock(H, Wq, Cig);
-  return align4(axesBytes(par) / 4) + align4(Cog * kvol) + align4(<f64>((Cig + 3) & ~3) * Cog * kvol) +
+  return align4(<f64>R * (p(par, P_W) / 8 + 1)) + align4(axesBytes(par) / 4) + align4(Cog * kvol) + align4(<f64>((Cig + 3) & ~3) * Cog * kvol) +
          align4(Cog * nPh * volQ + backSlack(Hq, Wq)) +
          align4(Math.max(<f64>Cig * R * Wq, <f64>Cig * D * HW)) +
          align4(D * <f64>H * <f64>p(par, P_W) / 4);
@@ -1545,6 +1560,15 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
   q += <usize>align4(bigSFloats) << 2;
   const cbuf = q;
   const R = rowsPerBlock(H, Wq, Cig);
+  q += <usize>align4(Cig * R * Wq) << 2;
+  // Rows of whole 8-column tiles: the GEMM skips the grid's junk columns, C rows have pitch W.
+  const runs = (W & 7) == 0, pitch = runs ? W : Wq;
+  const nTab = q;
+  if (runs) {
+    for (let r = 0, t = 0; r < R; r++) {
+      for (let c = 0; c < W; c += 8) store<i32>(nTab + (<usize>(t++) << 2), r * Wq + c);
+    }
+  }
   backTable(par, axes, tab);
   for (let g = 0; g < G; g++) {
     packPanels(at(w, g * Cig * K), K, Cig, K, apan);
@@ -1553,18 +1577,18 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
       const yOff = (n * Cin + g * Cig) * L;
       for (let id = 0; id < D; id++) {
         for (let ih0 = 0; ih0 < H; ih0 += R) {
-          const rows = min(R, H - ih0), Nn = rows * Wq;
+          const rows = min(R, H - ih0), Nn = rows * pitch;
           if (Cig > ROWS_MAX_M) {
             gemm(Cig, Nn, K, at(w, g * Cig * K), K, 1, at(bigS, id * HW + ih0 * Wq), 0, 0, cbuf, Nn,
-                 false, B_ROWS, tab);
+                 false, B_ROWS, tab, runs ? nTab : 0);
           } else {
-            gemmRows(Cig, Nn, K, apan, at(bigS, id * HW + ih0 * Wq), tab, cbuf, Nn);
+            gemmRows(Cig, Nn, K, apan, at(bigS, id * HW + ih0 * Wq), tab, cbuf, Nn, runs ? nTab : 0);
           }
           for (let ci = 0; ci < Cig; ci++) {
             const bv = bias == 0 ? <f32>0 : load<f32>(at(bias, g * Cig + ci));
             const bx = f32x4.splat(bv);
             for (let r = 0; r < rows; r++) {
-              const src = at(cbuf, ci * Nn + r * Wq), dst = at(y, yOff + ci * L + (id * H + ih0 + r) * W);
+              const src = at(cbuf, ci * Nn + r * pitch), dst = at(y, yOff + ci * L + (id * H + ih0 + r) * W);
               let i = 0;
               for (; i + 4 <= W; i += 4) {
                 const o = <usize>i << 2;
