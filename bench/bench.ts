@@ -11,7 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {convTranspose3d, ready, setCpuImplementation} from '../src/index.js';
-import {BenchShape, flops, SHAPES, timeMedian, weightShape} from './shapes.js';
+import {BenchShape, flops, SHAPES, timeInterleaved, timeMedian, weightShape} from './shapes.js';
 import {tfjsEquivalent} from './tfjs_equivalent.js';
 
 function torchTimes(): {torch: string, forward: Record<string, number>,
@@ -83,10 +83,10 @@ async function main() {
     yJs.dispose();
     const js = await timeMedian(fwd, PEER);
     setCpuImplementation('auto');
-    const ours = await timeMedian(fwd);
     const f = (a: tf.Tensor, c: tf.Tensor, d: tf.Tensor) =>
         convTranspose3d(a as tf.Tensor5D, c as tf.Tensor5D, d as tf.Tensor1D, s.options);
-    const fwdBwd = await timeMedian(() => tf.dispose(tf.grads(f)([x, w, b], dy)), {reps: 5});
+    // Forward and forward+backward interleaved, so their ratio is not skewed by load changes.
+    const [ours, fwdBwd] = await timeInterleaved([fwd, () => tf.dispose(tf.grads(f)([x, w, b], dy))]);
     const eq = tfjsEquivalent(s, x, w, b);
     const tfCpu = eq ? await timeMedian(() => eq().dispose(), PEER) : undefined;
     let tfCpuErr = 0;

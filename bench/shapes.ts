@@ -38,6 +38,28 @@ export function flops(s: BenchShape): number {
 }
 
 /** Median wall time (ms) of `fn` over `reps` runs after `warmup` runs, bounded by ~budgetMs. */
+/**
+ * Median ms of each of `fns`, their calls interleaved (a, b, a, b, …) so that the machine's load
+ * changes hit all of them alike: for ratios between them (forward+backward / forward).
+ */
+export async function timeInterleaved(
+    fns: Array<() => unknown|Promise<unknown>>, opts: {warmup?: number, reps?: number, budgetMs?: number} = {}):
+    Promise<number[]> {
+  const {warmup = 2, reps = 15, budgetMs = 8000} = opts;
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const times: number[][] = fns.map(() => []);
+  const start = performance.now();
+  for (let i = 0; i < reps; i++) {
+    for (let j = 0; j < fns.length; j++) {
+      const t0 = performance.now();
+      await fns[j]();
+      times[j].push(performance.now() - t0);
+    }
+    if (performance.now() - start > budgetMs && i >= 2) break;
+  }
+  return times.map(t => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
 export async function timeMedian(
     fn: () => unknown|Promise<unknown>, opts: {warmup?: number, reps?: number, budgetMs?: number} = {}):
     Promise<number> {

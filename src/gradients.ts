@@ -3,12 +3,12 @@
  * work on every backend that has the kernels, and are themselves differentiable (double
  * backward): each kernel's gradient uses only the other two kernels plus slice/sum.
  */
-import {GradConfig, registerGradient, reshape, slice, sum, Tensor, zeros} from '@tensorflow/tfjs-core';
+import {broadcastTo, engine, getBackend, getKernel, GradConfig, registerGradient, reshape, slice, sum, Tensor, zeros} from '@tensorflow/tfjs-core';
 import {conv3d} from './conv3d.js';
 import {convTranspose3d} from './conv_transpose3d.js';
 import {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
 import {ConvTranspose3DAttrs} from './geometry.js';
-import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad} from './kernel_names.js';
+import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad} from './kernel_names.js';
 
 /**
  * conv3d's output can exceed the small side when outputPadding ≥ stride: crop it (spatially; N
@@ -27,14 +27,28 @@ function convOpts(a: ConvTranspose3DAttrs) {
 }
 
 /**
- * Σ over N, D, H, W. Summing the last axis of [N, C, D·H·W] first avoids the full transpose that
- * tfjs' cpu backend performs to reduce inner axes.
+ * Σ over N, D, H, W: our BiasGrad kernel where the backend has one (cpu, wasm), else tfjs' sum.
+ * Summing the last axis of [N, C, D·H·W] first avoids the full transpose that tfjs' cpu backend
+ * performs to reduce inner axes.
  */
 const biasGrad = (dy: Tensor) => {
   const [n, c, d, h, w] = dy.shape as number[];
   // tfjs-webgl 4.22 cannot reduce an empty tensor (its sum divides 0 by 0 to get a batch size).
   if (n === 0) return zeros([c]);
+  if (getKernel(BiasGrad, getBackend()) != null) {
+    return engine().runKernel(BiasGrad, {dy}) as Tensor;
+  }
   return sum(sum(reshape(dy, [n, c, d * h * w]), 2), 0);
+};
+
+/** BiasGrad's own gradient (double backward): the upstream gradient broadcast over dy. */
+export const biasGradGradConfig: GradConfig = {
+  kernelName: BiasGrad,
+  inputsToSave: ['dy'],
+  gradFunc: (ddb, saved) => {
+    const [dy] = saved;
+    return {dy: () => broadcastTo(reshape(ddb as Tensor, [1, dy.shape[1] as number, 1, 1, 1]), dy.shape)};
+  },
 };
 
 export const convTranspose3dGradConfig: GradConfig = {
@@ -81,6 +95,7 @@ export const weightGradGradConfig: GradConfig = {
   },
 };
 
-for (const config of [convTranspose3dGradConfig, conv3dGradConfig, weightGradGradConfig]) {
+for (const config of [convTranspose3dGradConfig, conv3dGradConfig, weightGradGradConfig,
+                      biasGradGradConfig]) {
   registerGradient(config);
 }

@@ -31,3 +31,11 @@ export const ConvTranspose3DWeightGrad = 'PtConvTranspose3DWeightGrad';
 export type ConvTranspose3DWeightGradInputs = {x: TensorInfo, dy: TensorInfo};
 export type ConvTranspose3DWeightGradAttrs =
     ConvTranspose3DAttrs&{kernelSize: Triple}&NamedAttrMap;
+
+/**
+ * db[c] = Σ_{n, d, h, w} dy[n, c, d, h, w] for a 5-D dy: the bias gradient of ConvTranspose3D
+ * and Conv3D. Registered for the cpu and wasm backends (one pass on the compute core); the
+ * gradients use tfjs' sum on backends without it.
+ */
+export const BiasGrad = 'PtBiasGrad';
+export type BiasGradInputs = {dy: TensorInfo};

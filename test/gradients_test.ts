@@ -57,6 +57,27 @@ describeWithBackends('convTranspose3d double backward matches PyTorch', () => {
   }
 });
 
+describeWithBackends('the bias gradient and its own gradient', () => {
+  it('d/dcot of Σ(dBias · v) is v broadcast over N, D, H, W (double backward through the bias)', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.randomNormal([2, 3, 2, 3, 2]), w = tf.randomNormal([3, 4, 2, 2, 2]);
+      const b = tf.randomNormal([4]), cot = tf.randomNormal([2, 4, 4, 6, 4]);
+      const v = tf.tensor1d([1, -2, 0.5, 3]);
+      const dBias = (c: tf.Tensor) =>
+          tf.grad((bb: tf.Tensor) => tf.sum(tf.mul(convTranspose3d(x, w, bb, {stride: 2}), c)))(b);
+      const db = dBias(cot);
+      // Σ over all but the channel axis, summed here in float64 from the data.
+      const cv = await cot.data(), expectDb = [0, 0, 0, 0];
+      for (let i = 0; i < cv.length; i++) expectDb[Math.floor(i / 96) % 4] += cv[i];
+      await expectTensorClose(db, {shape: [4], data: expectDb}, 1e-4, 1e-4, 'dBias');
+      const g = tf.grad((c: tf.Tensor) => tf.sum(tf.mul(dBias(c), v)))(cot);
+      const expected = Array.from({length: 768}, (_, i) => [1, -2, 0.5, 3][Math.floor(i / 96) % 4]);
+      await expectTensorClose(g, {shape: cot.shape, data: expected}, 1e-6, 1e-6, 'd/dcot');
+      tf.dispose([x, w, b, cot, v, db, g]);
+    });
+  });
+});
+
 describeWithBackends('conv3d (PyTorch semantics) matches F.conv3d', () => {
   for (const c of conv3dCases) {
     it(`${c.name} forward`, async () => {

@@ -297,3 +297,24 @@ export function convTranspose3dWeightGrad(
   }
   return dw;
 }
+
+/** db[c] = Σ_n Σ_l dy[n, c, l] (dy viewed as [N, C, L]): the bias gradient, four partial sums. */
+export function biasGradient(dy: Float32Array, N: number, C: number, L: number): Float32Array {
+  const db = new Float32Array(C);
+  for (let c = 0; c < C; c++) {
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let n = 0; n < N; n++) {
+      const o = (n * C + c) * L;
+      let l = 0;
+      for (; l + 4 <= L; l += 4) {
+        s0 += dy[o + l];
+        s1 += dy[o + l + 1];
+        s2 += dy[o + l + 2];
+        s3 += dy[o + l + 3];
+      }
+      for (; l < L; l++) s0 += dy[o + l];
+    }
+    db[c] = (s0 + s1) + (s2 + s3);
+  }
+  return db;
+}

@@ -6,8 +6,8 @@
  * `auto`) sets the initial choice in Node.
  */
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
-import {wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmSimdSupported} from '../simd/simd_core.js';
-import {conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
+import {wasmBiasGrad, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmSimdSupported} from '../simd/simd_core.js';
+import {biasGradient, conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
 
 export type CpuImplementation = 'js'|'wasm'|'auto';
 
@@ -81,4 +81,11 @@ export function computeWeightGrad(
   const c = core(info, x.length, dy.length, numel(info.weightShape), colsSize(info));
   return c ? wasmConvTranspose3dWeightGrad(c, x, dy, info) :
              convTranspose3dWeightGrad(x, dy, info);
+}
+
+/** The bias gradient of a 5-D dy of shape [N, C, …] (L = the spatial size). */
+export function computeBiasGrad(dy: Float32Array, N: number, C: number, L: number): Float32Array {
+  if (choice === 'js' || dy.length === 0 || dy.length * 4 >= 2 ** 31) return biasGradient(dy, N, C, L);
+  const c = wasmCore();
+  return c ? wasmBiasGrad(c, dy, N, C, L) : biasGradient(dy, N, C, L);
 }

@@ -5,8 +5,8 @@
  */
 import type {DataId, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {infoFromAttrs, conv3dInfo, ConvTranspose3DAttrs, fmtShape} from '../../src/geometry.js';
-import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
-import {computeConv3d, computeConvTranspose3d, computeWeightGrad} from './dispatch.js';
+import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
+import {computeBiasGrad, computeConv3d, computeConvTranspose3d, computeWeightGrad} from './dispatch.js';
 
 /** What we need of a backend that keeps its data in JS typed arrays (MathBackendCPU). */
 export interface TypedArrayBackend {
@@ -64,6 +64,17 @@ const weightGradKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backen
   return b.makeTensorInfo(info.weightShape, 'float32', dw);
 };
 
+const biasGradKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend}) => {
+  const {dy} = inputs as {dy: TensorInfo};
+  const b = adapt(backend);
+  if (dy.shape.length !== 5) {
+    throw new Error(`bias gradient: expected a 5-D dy, but got ${fmtShape(dy.shape)}`);
+  }
+  const [n, c, ...spatial] = dy.shape;
+  const db = computeBiasGrad(readF32(b, dy), n, c, spatial.reduce((p, q) => p * q, 1));
+  return b.makeTensorInfo([c], 'float32', db);
+};
+
 /** Kernel configs for a backend that stores typed arrays (cpu, and stand-ins wrapping it). */
 export function typedArrayKernelConfigs(
     backendName: string, adapt: BackendAdapter = asTypedArrayBackend): KernelConfig[] {
@@ -71,5 +82,6 @@ export function typedArrayKernelConfigs(
     {kernelName: ConvTranspose3D, backendName, kernelFunc: convTranspose3dKernel(adapt)},
     {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel(adapt)},
     {kernelName: ConvTranspose3DWeightGrad, backendName, kernelFunc: weightGradKernel(adapt)},
+    {kernelName: BiasGrad, backendName, kernelFunc: biasGradKernel(adapt)},
   ];
 }

@@ -25,6 +25,7 @@ interface CoreExports {
   weightGrad(par: number, x: number, dy: number, dw: number, cols: number,
              scratch: number): void;
   forwardWork(par: number, axes: number): number;
+  biasGrad(dy: number, N: number, C: number, L: number, db: number): void;
   backWork(par: number, axes: number): number;
   weightGradImplicitWins(par: number, axes: number): number;
   conv3dImplicit(par: number, x: number, w: number, bias: number, y: number, work: number,
@@ -260,4 +261,15 @@ export function wasmConvTranspose3dWeightGrad(
     c.weightGrad(c.heapBase(), px, pd, pw, pc, scratch);
   }
   return copyOut(heap, pw >> 2, nw);
+}
+
+/** biasGradient of compute.ts on the wasm core (dy viewed as [N, C, L]). */
+export function wasmBiasGrad(c: CoreExports, dy: Float32Array, N: number, C: number,
+                             L: number): Float32Array {
+  const a = new Arena(c);
+  const pd = a.alloc(dy.length), pb = a.alloc(C);
+  const heap = a.commit();
+  heap.set(dy, pd >> 2);
+  c.biasGrad(pd, N, C, L, pb);
+  return heap.slice(pb >> 2, (pb >> 2) + C);
 }

@@ -1664,3 +1664,26 @@ export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, w
     }
   }
 }
+
+/** db[c] = Σ_n Σ_l dy[n, c, l] (dy viewed as [N, C, L]), in f32x4 partial sums. */
+export function biasGrad(dy: usize, N: i32, C: i32, L: i32, db: usize): void {
+  for (let c = 0; c < C; c++) {
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0), a2 = f32x4.splat(0), a3 = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let n = 0; n < N; n++) {
+      let q = at(dy, (n * C + c) * L);
+      const end = q + (<usize>L << 2);
+      for (; q + 64 <= end; q += 64) {
+        a0 = f32x4.add(a0, v128.load(q));
+        a1 = f32x4.add(a1, v128.load(q, 16));
+        a2 = f32x4.add(a2, v128.load(q, 32));
+        a3 = f32x4.add(a3, v128.load(q, 48));
+      }
+      for (; q + 16 <= end; q += 16) a0 = f32x4.add(a0, v128.load(q));
+      for (; q < end; q += 4) tail += load<f32>(q);
+    }
+    const s = f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3));
+    store<f32>(at(db, c), f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) +
+                          f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) + tail);
+  }
+}
