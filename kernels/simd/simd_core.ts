@@ -168,16 +168,12 @@ function copyOut(heap: Float32Array, from: number, n: number): Float32Array {
   return out;
 }
 
-/** Depthwise groups (one channel in, one out) take the core's direct row paths. */
-const depthwise = (info: ConvTranspose3DInfo) =>
-    info.inChannelsPerGroup === 1 && info.outChannelsPerGroup === 1;
-
 /** Work memory (floats) beyond which the implicit paths give way to the chunked cols paths. */
 let implicitWorkLimit = 1 << 26;
 
 /**
  * Internal (tests, benchmarks): whether the implicit-GEMM paths are used where they fit (the
- * default) or the chunked cols paths everywhere.
+ * default) or the chunked cols paths (and, for depthwise groups, the direct row paths) everywhere.
  */
 export function setImplicitPaths(on: boolean): void {
   implicitWorkLimit = on ? 1 << 26 : -1;
@@ -193,7 +189,7 @@ export function wasmConvTranspose3dForward(
   const a = new Arena(c);
   a.commit();  // the parameter block and scratch exist
   writeParams(c, info, dChunk);
-  const work = depthwise(info) ? -1 : c.forwardWork(c.heapBase(), scratch);
+  const work = c.forwardWork(c.heapBase(), scratch);
   const implicit = work >= 0 && work <= implicitWorkLimit;
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(info.outShape), py = a.alloc(ny);
@@ -220,7 +216,7 @@ export function wasmConv3dForward(
   const a = new Arena(c);
   a.commit();  // the parameter block and scratch exist
   writeParams(c, info, dChunk);
-  const work = depthwise(info) ? -1 : c.backWork(c.heapBase(), scratch);
+  const work = c.backWork(c.heapBase(), scratch);
   const implicit = work >= 0 && work <= implicitWorkLimit;
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(info.inShape), py = a.alloc(ny);
@@ -246,7 +242,7 @@ export function wasmConvTranspose3dWeightGrad(
   const a = new Arena(c);
   a.commit();  // the parameter block and scratch exist
   writeParams(c, info, dChunk);
-  const work = depthwise(info) || !c.weightGradImplicitWins(c.heapBase(), scratch) ? -1 :
+  const work = !c.weightGradImplicitWins(c.heapBase(), scratch) ? -1 :
       c.backWork(c.heapBase(), scratch);
   const implicit = work >= 0 && work <= implicitWorkLimit;
   const px = a.alloc(x.length), pd = a.alloc(dy.length);

@@ -1123,6 +1123,86 @@ function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: us
   }
 }
 
+/** Floats of C that `gemv1` keeps in L1 while its taps pass over them. */
+const GEMV_BLOCK = 2048;
+
+/**
+ * C[n] = Σ_k a[k] · B[tab[k] + n] for n < N: the one-row case of `gemmRows` (one output channel
+ * per group, e.g. depthwise), as axpys over blocks of C in L1, two taps per pass.
+ */
+function gemv1(N: i32, K: i32, a: usize, B: usize, tab: usize, C: usize): void {
+  if (N <= 0) return;
+  if (K <= 0) {
+    memory.fill(C, 0, <usize>N << 2);
+    return;
+  }
+  for (let n0 = 0; n0 < N; n0 += GEMV_BLOCK) {
+    const nb = min(GEMV_BLOCK, N - n0), nv = nb & ~3;
+    const c0 = at(C, n0), cEnd = c0 + (<usize>nv << 2), tEnd = c0 + (<usize>nb << 2);
+    let k = 0;
+    if (K & 1) {
+      const av = load<f32>(a), ax = f32x4.splat(av);
+      let src = at(B, load<i32>(tab) + n0), q = c0;
+      for (; q < cEnd; q += 16, src += 16) v128.store(q, f32x4.mul(ax, v128.load(src)));
+      for (; q < tEnd; q += 4, src += 4) store<f32>(q, av * load<f32>(src));
+      k = 1;
+    } else {
+      const a0 = load<f32>(a), a1 = load<f32>(a, 4), x0 = f32x4.splat(a0), x1 = f32x4.splat(a1);
+      let s0 = at(B, load<i32>(tab) + n0), s1 = at(B, load<i32>(tab, 4) + n0), q = c0;
+      for (; q < cEnd; q += 16, s0 += 16, s1 += 16) {
+        v128.store(q, f32x4.add(f32x4.mul(x0, v128.load(s0)), f32x4.mul(x1, v128.load(s1))));
+      }
+      for (; q < tEnd; q += 4, s0 += 4, s1 += 4) store<f32>(q, a0 * load<f32>(s0) + a1 * load<f32>(s1));
+      k = 2;
+    }
+    for (; k < K; k += 2) {
+      const pa = at(a, k), pt = at(tab, k);
+      const a0 = load<f32>(pa), a1 = load<f32>(pa, 4), x0 = f32x4.splat(a0), x1 = f32x4.splat(a1);
+      let s0 = at(B, load<i32>(pt) + n0), s1 = at(B, load<i32>(pt, 4) + n0), q = c0;
+      for (; q < cEnd; q += 16, s0 += 16, s1 += 16) {
+        v128.store(q, f32x4.add(v128.load(q),
+                                f32x4.add(f32x4.mul(x0, v128.load(s0)), f32x4.mul(x1, v128.load(s1)))));
+      }
+      for (; q < tEnd; q += 4, s0 += 4, s1 += 4) {
+        store<f32>(q, load<f32>(q) + a0 * load<f32>(s0) + a1 * load<f32>(s1));
+      }
+    }
+  }
+}
+
+/**
+ * out[j] += Σ_k x[k] · B[tab[j] + k] for j < N: the one-row weight gradient (one input channel
+ * per group). With `kTab`, k runs in runs of 4 at B offsets kTab[k / 4] (K a multiple of 4).
+ */
+function dotCols(N: i32, K: i32, x: usize, B: usize, tab: usize, out: usize, kTab: usize): void {
+  const kv = K & ~7;
+  for (let j = 0; j < N; j++) {
+    const src = at(B, load<i32>(at(tab, j)));
+    let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
+    let s: f32 = 0;
+    if (kTab != 0) {
+      let px = x, pk = kTab;
+      const end = x + (<usize>K << 2);
+      for (; px + 32 <= end; px += 32, pk += 8) {
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(px), v128.load(src + (<usize>load<i32>(pk) << 2))));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(px, 16), v128.load(src + (<usize>load<i32>(pk, 4) << 2))));
+      }
+      if (px < end) a0 = f32x4.add(a0, f32x4.mul(v128.load(px), v128.load(src + (<usize>load<i32>(pk) << 2))));
+    } else {
+      let k = 0;
+      for (; k < kv; k += 8) {
+        const o = <usize>k << 2;
+        a0 = f32x4.add(a0, f32x4.mul(v128.load(x + o), v128.load(src + o)));
+        a1 = f32x4.add(a1, f32x4.mul(v128.load(x + o, 16), v128.load(src + o, 16)));
+      }
+      for (; k < K; k++) s += load<f32>(at(x, k)) * load<f32>(at(src, k));
+    }
+    const v = f32x4.add(a0, a1), po = at(out, j);
+    store<f32>(po, load<f32>(po) + s + f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) +
+                   f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3));
+  }
+}
+
 /** Per-axis phase record (i32 fields) written by `axisSetup`. */
 const AX_NJ = 0, AX_LO = 1, AX_Q = 2, AX_TAPS = 3, AX_START = 4, AX_E = 5, AX_R = 6;
 const AX_BYTES = 32;
@@ -1263,7 +1343,7 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
   q += <usize>align4(sw * cPhase) << 2;
   // Rows of whole 8-column tiles: the GEMM skips the grid's junk columns (tile offsets in nTab)
   // and C rows have pitch nJw.
-  const nJw = ax(axes, 2, AX_NJ), runs = (nJw & 7) == 0, pitch = runs ? nJw : Wq;
+  const nJw = ax(axes, 2, AX_NJ), runs = (nJw & 7) == 0 && Cog > 1, pitch = runs ? nJw : Wq;
   const nTab = q;
   if (runs) {
     for (let r = 0, t = 0; r < R; r++) {
@@ -1356,7 +1436,10 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
               for (let rw = 0; rw < sw; rw++) {
                 const K = Cig * Td * Th * (phaseStart(axes, 2, rw + 1) - phaseStart(axes, 2, rw));
                 if (rw < oW) {
-                  if (Cog > ROWS_MAX_M) {
+                  if (Cog == 1) {
+                    gemv1(Nn, K, at(wph, kb), at(xpad, jd * HW + jh0 * Wq), tab + (<usize>kb << 2),
+                          at(cbuf, rw * cPhase));
+                  } else if (Cog > ROWS_MAX_M) {
                     gemm(Cog, Nn, K, at(wph, Cog * kb), K, 1, at(xpad, jd * HW + jh0 * Wq), 0, 0,
                          at(cbuf, rw * cPhase), Nn, false, B_ROWS, tab + (<usize>kb << 2),
                          runs ? nTab : 0);
@@ -1562,7 +1645,7 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
   const R = rowsPerBlock(H, Wq, Cig);
   q += <usize>align4(Cig * R * Wq) << 2;
   // Rows of whole 8-column tiles: the GEMM skips the grid's junk columns, C rows have pitch W.
-  const runs = (W & 7) == 0, pitch = runs ? W : Wq;
+  const runs = (W & 7) == 0 && Cig > 1, pitch = runs ? W : Wq;
   const nTab = q;
   if (runs) {
     for (let r = 0, t = 0; r < R; r++) {
@@ -1578,7 +1661,9 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
       for (let id = 0; id < D; id++) {
         for (let ih0 = 0; ih0 < H; ih0 += R) {
           const rows = min(R, H - ih0), Nn = rows * pitch;
-          if (Cig > ROWS_MAX_M) {
+          if (Cig == 1) {
+            gemv1(Nn, K, at(w, g * K), at(bigS, id * HW + ih0 * Wq), tab, cbuf);
+          } else if (Cig > ROWS_MAX_M) {
             gemm(Cig, Nn, K, at(w, g * Cig * K), K, 1, at(bigS, id * HW + ih0 * Wq), 0, 0, cbuf, Nn,
                  false, B_ROWS, tab, runs ? nTab : 0);
           } else {
@@ -1647,8 +1732,12 @@ export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, w
     for (let n = 0; n < N; n++) {
       splitPhases(par, axes, dy, (n * Cout + g * Cog) * oL, Cog, bigS, bigSFloats);
       if (runs) {
-        gemm(Cig, M, L, at(x, (n * Cin + g * Cig) * L), L, 1, bigS, 0, 0, at(dw, g * Cig * M), M,
-             true, B_COLS, tab, kTab);
+        if (Cig == 1) {
+          dotCols(M, L, at(x, (n * Cin + g) * L), bigS, tab, at(dw, g * M), kTab);
+        } else {
+          gemm(Cig, M, L, at(x, (n * Cin + g * Cig) * L), L, 1, bigS, 0, 0, at(dw, g * Cig * M), M,
+               true, B_COLS, tab, kTab);
+        }
         continue;
       }
       memory.fill(xg, 0, <usize>(Cig * K) << 2);
@@ -1660,7 +1749,11 @@ export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, w
           }
         }
       }
-      gemm(Cig, M, K, xg, K, 1, bigS, 0, 0, at(dw, g * Cig * M), M, true, B_COLS, tab);
+      if (Cig == 1) {
+        dotCols(M, K, xg, bigS, tab, at(dw, g * M), 0);
+      } else {
+        gemm(Cig, M, K, xg, K, 1, bigS, 0, 0, at(dw, g * Cig * M), M, true, B_COLS, tab);
+      }
     }
   }
 }
