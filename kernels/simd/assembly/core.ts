@@ -1338,6 +1338,9 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
   const xpad = q;
   const xpadFloats = Cig * volQ + slack(Wq);
   q += <usize>align4(xpadFloats) << 2;
+  // Without margins (the grid is x itself) only the slack needs zeros.
+  const xFilled = loD == 0 && loH == 0 && loW == 0 && ax(axes, 0, AX_Q) == D && Hq == H && Wq == W ?
+      Cig * volQ : 0;
   const R = rowsPerBlock(nJh, Wq, Cog * sw);
   const cbuf = q, cPhase = Cog * R * Wq;
   q += <usize>align4(sw * cPhase) << 2;
@@ -1406,7 +1409,7 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
       }
     }
     for (let n = 0; n < N; n++) {
-      memory.fill(xpad, 0, <usize>xpadFloats << 2);
+      memory.fill(at(xpad, xFilled), 0, <usize>(xpadFloats - xFilled) << 2);
       for (let ci = 0; ci < Cig; ci++) {
         const src = (n * Cin + g * Cig + ci) * L;
         for (let id = 0; id < D; id++) {
@@ -1564,7 +1567,15 @@ function splitPhases(par: usize, axes: usize, big: usize, bigOff: i32, Cog: i32,
   const nPh = sd * sh * sw;
   const loD = ax(axes, 0, AX_LO), loH = ax(axes, 1, AX_LO), loW = ax(axes, 2, AX_LO);
   const Wq = ax(axes, 2, AX_Q), HW = ax(axes, 1, AX_Q) * Wq, volQ = ax(axes, 0, AX_Q) * HW;
-  memory.fill(bigS, 0, <usize>total << 2);
+  // Without margins (every grid cell is some big element) only the slack needs zeros.
+  let margins = false;
+  for (let a = 0; a < 3; a++) {
+    const s = p(par, P_SD + a);
+    margins = margins || ax(axes, a, AX_LO) != 0 || ax(axes, a, AX_Q) != ax(axes, a, AX_NJ) ||
+                p(par, P_OD + a) % s != 0;
+  }
+  const filled = margins ? 0 : Cog * nPh * volQ;
+  memory.fill(at(bigS, filled), 0, <usize>(total - filled) << 2);
   for (let co = 0; co < Cog; co++) {
     for (let od = 0; od < oD; od++) {
       const jd = od / sd, rd = od - jd * sd;
