@@ -179,30 +179,35 @@ export function setImplicitPaths(on: boolean): void {
   implicitWorkLimit = on ? 1 << 26 : -1;
 }
 
+/**
+ * Starts a call: the parameter block written, and the path chosen. `implicitWork(par, scratch)`
+ * gives the implicit path's work memory in floats, or −1 where it does not apply; `work` is that,
+ * or −1 for the cols path (also when the work exceeds the limit).
+ */
+function prepare(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
+                 implicitWork: (par: number, scratch: number) => number) {
+  const a = new Arena(c);
+  a.commit();  // the parameter block and scratch exist
+  const par = writeParams(c, info, dChunk), scratch = par + PARAMS_BYTES;
+  const w = implicitWork(par, scratch);
+  return {a, par, scratch, work: w >= 0 && w <= implicitWorkLimit ? w : -1};
+}
+
 /** convTranspose3dForward of compute.ts on the wasm core. */
 export function wasmConvTranspose3dForward(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const M = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, M);
-  const scratch = c.heapBase() + PARAMS_BYTES;
-  const a = new Arena(c);
-  a.commit();  // the parameter block and scratch exist
-  writeParams(c, info, dChunk);
-  const work = c.forwardWork(c.heapBase(), scratch);
-  const implicit = work >= 0 && work <= implicitWorkLimit;
+  const {a, work, par, scratch} = prepare(c, info, dChunk, c.forwardWork);
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(info.outShape), py = a.alloc(ny);
-  const pc = a.alloc(implicit ? work : M * dChunk * plane(info));
+  const pc = a.alloc(work >= 0 ? work : M * dChunk * plane(info));
   const heap = a.commit();
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
-  if (implicit) {
-    c.forwardImplicit(c.heapBase(), px, pw, pb, py, pc, scratch);
-  } else {
-    c.forward(c.heapBase(), px, pw, pb, py, pc, scratch);
-  }
+  (work >= 0 ? c.forwardImplicit : c.forward)(par, px, pw, pb, py, pc, scratch);
   return copyOut(heap, py >> 2, ny);
 }
 
@@ -212,24 +217,15 @@ export function wasmConv3dForward(
     info: ConvTranspose3DInfo): Float32Array {
   const K = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, K);
-  const scratch = c.heapBase() + PARAMS_BYTES;
-  const a = new Arena(c);
-  a.commit();  // the parameter block and scratch exist
-  writeParams(c, info, dChunk);
-  const work = c.backWork(c.heapBase(), scratch);
-  const implicit = work >= 0 && work <= implicitWorkLimit;
+  const {a, work, par, scratch} = prepare(c, info, dChunk, c.backWork);
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(info.inShape), py = a.alloc(ny);
-  const pc = a.alloc(implicit ? work : K * dChunk * plane(info));
+  const pc = a.alloc(work >= 0 ? work : K * dChunk * plane(info));
   const heap = a.commit();
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
-  if (implicit) {
-    c.conv3dImplicit(c.heapBase(), px, pw, pb, py, pc, scratch);
-  } else {
-    c.conv3d(c.heapBase(), px, pw, pb, py, pc, scratch);
-  }
+  (work >= 0 ? c.conv3dImplicit : c.conv3d)(par, px, pw, pb, py, pc, scratch);
   return copyOut(heap, py >> 2, ny);
 }
 
@@ -238,24 +234,15 @@ export function wasmConvTranspose3dWeightGrad(
     c: CoreExports, x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
   const M = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, M);
-  const scratch = c.heapBase() + PARAMS_BYTES;
-  const a = new Arena(c);
-  a.commit();  // the parameter block and scratch exist
-  writeParams(c, info, dChunk);
-  const work = !c.weightGradImplicitWins(c.heapBase(), scratch) ? -1 :
-      c.backWork(c.heapBase(), scratch);
-  const implicit = work >= 0 && work <= implicitWorkLimit;
+  const {a, work, par, scratch} = prepare(c, info, dChunk, (p, s) =>
+      c.weightGradImplicitWins(p, s) ? c.backWork(p, s) : -1);
   const px = a.alloc(x.length), pd = a.alloc(dy.length);
   const nw = size(info.weightShape), pw = a.alloc(nw);
-  const pc = a.alloc(implicit ? work : M * dChunk * plane(info));
+  const pc = a.alloc(work >= 0 ? work : M * dChunk * plane(info));
   const heap = a.commit();
   heap.set(x, px >> 2);
   heap.set(dy, pd >> 2);
-  if (implicit) {
-    c.weightGradImplicit(c.heapBase(), px, pd, pw, pc, scratch);
-  } else {
-    c.weightGrad(c.heapBase(), px, pd, pw, pc, scratch);
-  }
+  (work >= 0 ? c.weightGradImplicit : c.weightGrad)(par, px, pd, pw, pc, scratch);
   return copyOut(heap, pw >> 2, nw);
 }
 

@@ -63,6 +63,11 @@ const B_STRIDED = 0, B_ROWS = 1, B_COLS = 2;
   v128.store(q, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
 }
 
+/** Where B_COLS column j (≤ last, the last one repeated past it) of a panel starts, at k = kb. */
+@inline function column(B: usize, tb: usize, j: i32, last: i32, kb: i32): usize {
+  return at(B, load<i32>(tb + (<usize>min(j, last) << 2)) + kb);
+}
+
 /**
  * C[m, n] (+)= Σ_k A(m, k) · B(k, n), A(m, k) = A[m·aSm + k·aSk], B(k, n) as `bMode` says
  * (B_ROWS and B_COLS take an i32 offset table `bTab`; B_COLS with a table `kTab` reads
@@ -105,13 +110,14 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
           // Columns are contiguous: 4×4 blocks are transposed in registers. Past N the last
           // column is read again (junk, never stored).
           const tb = bTab + (<usize>nb << 2), last = nn - 1, kb = kTab == 0 ? k0 : 0;
-          const s0 = at(B, load<i32>(tb) + kb), s1 = at(B, load<i32>(tb + (<usize>min(1, last) << 2)) + kb);
-          const s2 = at(B, load<i32>(tb + (<usize>min(2, last) << 2)) + kb), s3 = at(B, load<i32>(tb + (<usize>min(3, last) << 2)) + kb);
-          const s4 = at(B, load<i32>(tb + (<usize>min(4, last) << 2)) + kb), s5 = at(B, load<i32>(tb + (<usize>min(5, last) << 2)) + kb);
-          const s6 = at(B, load<i32>(tb + (<usize>min(6, last) << 2)) + kb), s7 = at(B, load<i32>(tb + (<usize>min(7, last) << 2)) + kb);
+          const s0 = column(B, tb, 0, last, kb), s1 = column(B, tb, 1, last, kb);
+          const s2 = column(B, tb, 2, last, kb), s3 = column(B, tb, 3, last, kb);
+          const s4 = column(B, tb, 4, last, kb), s5 = column(B, tb, 5, last, kb);
+          const s6 = column(B, tb, 6, last, kb), s7 = column(B, tb, 7, last, kb);
           let k = 0;
           for (; k + 4 <= kk; k += 4, q += 128) {
-            const o = kTab == 0 ? <usize>k << 2 : <usize>load<i32>(kTab + (<usize>((k0 + k) >> 2) << 2)) << 2;
+            const o = kTab == 0 ? <usize>k << 2 :
+                <usize>load<i32>(kTab + (<usize>((k0 + k) >> 2) << 2)) << 2;
             transpose4(q, s0 + o, s1 + o, s2 + o, s3 + o);
             transpose4(q + 16, s4 + o, s5 + o, s6 + o, s7 + o);
           }
@@ -1009,9 +1015,9 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
 
 /**
  * Packs the M × K row-major matrix A (leading dimension lda) into 4-row panels,
- * dst[(ip·K + k)·4 + i] = A[(4·ip + i)·lda + k], rows past M zero. Returns the floats written.
+ * dst[(ip·K + k)·4 + i] = A[(4·ip + i)·lda + k], rows past M zero.
  */
-function packPanels(A: usize, lda: i32, M: i32, K: i32, dst: usize): i32 {
+function packPanels(A: usize, lda: i32, M: i32, K: i32, dst: usize): void {
   const panels = (M + 3) >> 2;
   for (let ip = 0; ip < panels; ip++) {
     for (let i = 0; i < 4; i++) {
@@ -1025,7 +1031,6 @@ function packPanels(A: usize, lda: i32, M: i32, K: i32, dst: usize): i32 {
       }
     }
   }
-  return panels * K * 4;
 }
 
 /** Bytes of A panels `gemmRows` keeps in L1 per K block. */
@@ -1053,73 +1058,73 @@ function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: us
   // K blocks whose A panels (mPanels · kb · 16 bytes) stay in L1 while the tiles pass.
   const kb = max(64, min(K, ROWS_A_BYTES / (mPanels << 4)));
   for (let k0 = 0; k0 < K; k0 += kb) {
-  const add = k0 > 0;
-  const tBeg = tab + (<usize>k0 << 2), tEnd = tab + (<usize>min(K, k0 + kb) << 2);
-  for (let nb = 0; nb < N; nb += 8) {
-    const nn = min(8, N - nb);
-    const Bn = B + (<usize>(nTab == 0 ? nb : load<i32>(nTab + (<usize>(nb >> 3) << 2))) << 2);
-    for (let ip = 0; ip < mPanels; ip++) {
-      let pa = pA + (<usize>(ip * K + k0) << 4);
-      let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
-      let c11 = f32x4.splat(0), c20 = f32x4.splat(0), c21 = f32x4.splat(0);
-      let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-      for (let t = tBeg; t < tEnd; t += 4, pa += 16) {
-        const pb = Bn + (<usize>load<i32>(t) << 2);
-        const b0 = v128.load(pb), b1 = v128.load(pb, 16);
-        const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
-        c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-        c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-        c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-        c11 = f32x4.add(c11, f32x4.mul(a1, b1));
-        const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
-        c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-        c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-        c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-        c31 = f32x4.add(c31, f32x4.mul(a3, b1));
-      }
-      const m = ip << 2;
-      if (nn == 8 && m + 4 <= M) {
-        let pc = at(C, m * ldc + nb);
-        const step = <usize>ldc << 2;
-        if (add) {
-          c00 = f32x4.add(c00, v128.load(pc));
-          c01 = f32x4.add(c01, v128.load(pc, 16));
-          c10 = f32x4.add(c10, v128.load(pc + step));
-          c11 = f32x4.add(c11, v128.load(pc + step, 16));
-          c20 = f32x4.add(c20, v128.load(pc + 2 * step));
-          c21 = f32x4.add(c21, v128.load(pc + 2 * step, 16));
-          c30 = f32x4.add(c30, v128.load(pc + 3 * step));
-          c31 = f32x4.add(c31, v128.load(pc + 3 * step, 16));
+    const add = k0 > 0;
+    const tBeg = tab + (<usize>k0 << 2), tEnd = tab + (<usize>min(K, k0 + kb) << 2);
+    for (let nb = 0; nb < N; nb += 8) {
+      const nn = min(8, N - nb);
+      const Bn = B + (<usize>(nTab == 0 ? nb : load<i32>(nTab + (<usize>(nb >> 3) << 2))) << 2);
+      for (let ip = 0; ip < mPanels; ip++) {
+        let pa = pA + (<usize>(ip * K + k0) << 4);
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
+        let c11 = f32x4.splat(0), c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+        let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        for (let t = tBeg; t < tEnd; t += 4, pa += 16) {
+          const pb = Bn + (<usize>load<i32>(t) << 2);
+          const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+          const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+          c00 = f32x4.add(c00, f32x4.mul(a0, b0));
+          c01 = f32x4.add(c01, f32x4.mul(a0, b1));
+          c10 = f32x4.add(c10, f32x4.mul(a1, b0));
+          c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+          const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
+          c20 = f32x4.add(c20, f32x4.mul(a2, b0));
+          c21 = f32x4.add(c21, f32x4.mul(a2, b1));
+          c30 = f32x4.add(c30, f32x4.mul(a3, b0));
+          c31 = f32x4.add(c31, f32x4.mul(a3, b1));
         }
-        v128.store(pc, c00);
-        v128.store(pc, c01, 16);
-        pc += step;
-        v128.store(pc, c10);
-        v128.store(pc, c11, 16);
-        pc += step;
-        v128.store(pc, c20);
-        v128.store(pc, c21, 16);
-        pc += step;
-        v128.store(pc, c30);
-        v128.store(pc, c31, 16);
-      } else {
-        v128.store(tile, c00);
-        v128.store(tile, c01, 16);
-        v128.store(tile, c10, 32);
-        v128.store(tile, c11, 48);
-        v128.store(tile, c20, 64);
-        v128.store(tile, c21, 80);
-        v128.store(tile, c30, 96);
-        v128.store(tile, c31, 112);
-        for (let i = 0; i < 4 && m + i < M; i++) {
-          for (let j = 0; j < nn; j++) {
-            const pc = at(C, (m + i) * ldc + nb + j), v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
-            store<f32>(pc, add ? load<f32>(pc) + v : v);
+        const m = ip << 2;
+        if (nn == 8 && m + 4 <= M) {
+          let pc = at(C, m * ldc + nb);
+          const step = <usize>ldc << 2;
+          if (add) {
+            c00 = f32x4.add(c00, v128.load(pc));
+            c01 = f32x4.add(c01, v128.load(pc, 16));
+            c10 = f32x4.add(c10, v128.load(pc + step));
+            c11 = f32x4.add(c11, v128.load(pc + step, 16));
+            c20 = f32x4.add(c20, v128.load(pc + 2 * step));
+            c21 = f32x4.add(c21, v128.load(pc + 2 * step, 16));
+            c30 = f32x4.add(c30, v128.load(pc + 3 * step));
+            c31 = f32x4.add(c31, v128.load(pc + 3 * step, 16));
+          }
+          v128.store(pc, c00);
+          v128.store(pc, c01, 16);
+          pc += step;
+          v128.store(pc, c10);
+          v128.store(pc, c11, 16);
+          pc += step;
+          v128.store(pc, c20);
+          v128.store(pc, c21, 16);
+          pc += step;
+          v128.store(pc, c30);
+          v128.store(pc, c31, 16);
+        } else {
+          v128.store(tile, c00);
+          v128.store(tile, c01, 16);
+          v128.store(tile, c10, 32);
+          v128.store(tile, c11, 48);
+          v128.store(tile, c20, 64);
+          v128.store(tile, c21, 80);
+          v128.store(tile, c30, 96);
+          v128.store(tile, c31, 112);
+          for (let i = 0; i < 4 && m + i < M; i++) {
+            for (let j = 0; j < nn; j++) {
+              const pc = at(C, (m + i) * ldc + nb + j), v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
+              store<f32>(pc, add ? load<f32>(pc) + v : v);
+            }
           }
         }
       }
     }
-  }
   }
 }
 
