@@ -49,6 +49,56 @@ export function heapBase(): usize {
   return base + (<usize>i << 2);
 }
 
+/**
+ * Writes (with `add`: adds) a 4×8 accumulator tile (rows c0*, …, c3*) into C at row m, column nb,
+ * clipped to M rows and nn columns (the clipped case goes through the scratch `tile`).
+ */
+@inline function storeTile(C: usize, ldc: i32, m: i32, nb: i32, M: i32, nn: i32, add: bool,
+                           c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128,
+                           c30: v128, c31: v128): void {
+  if (nn == 8 && m + 4 <= M) {
+    const step = <usize>ldc << 2;
+    let pc = at(C, m * ldc + nb);
+    if (add) {
+      c00 = f32x4.add(c00, v128.load(pc));
+      c01 = f32x4.add(c01, v128.load(pc, 16));
+      c10 = f32x4.add(c10, v128.load(pc + step));
+      c11 = f32x4.add(c11, v128.load(pc + step, 16));
+      c20 = f32x4.add(c20, v128.load(pc + 2 * step));
+      c21 = f32x4.add(c21, v128.load(pc + 2 * step, 16));
+      c30 = f32x4.add(c30, v128.load(pc + 3 * step));
+      c31 = f32x4.add(c31, v128.load(pc + 3 * step, 16));
+    }
+    v128.store(pc, c00);
+    v128.store(pc, c01, 16);
+    pc += step;
+    v128.store(pc, c10);
+    v128.store(pc, c11, 16);
+    pc += step;
+    v128.store(pc, c20);
+    v128.store(pc, c21, 16);
+    pc += step;
+    v128.store(pc, c30);
+    v128.store(pc, c31, 16);
+  } else {
+    v128.store(tile, c00);
+    v128.store(tile, c01, 16);
+    v128.store(tile, c10, 32);
+    v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64);
+    v128.store(tile, c21, 80);
+    v128.store(tile, c30, 96);
+    v128.store(tile, c31, 112);
+    for (let i = 0; i < 4 && m + i < M; i++) {
+      for (let j = 0; j < nn; j++) {
+        const pc = at(C, (m + i) * ldc + nb + j);
+        const v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
+        store<f32>(pc, add ? load<f32>(pc) + v : v);
+      }
+    }
+  }
+}
+
 /** How `gemm` addresses B: B(k, n) = B[k·bSk + n·bSn], B[tab[k] + n] or B[tab[n] + k]. */
 const B_STRIDED = 0, B_ROWS = 1, B_COLS = 2;
 
@@ -200,52 +250,7 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
               c30 = f32x4.add(c30, f32x4.mul(a3, b0));
               c31 = f32x4.add(c31, f32x4.mul(a3, b1));
             }
-            const m = m0 + (ip << 2);
-            if (nn == 8 && m + 4 <= M) {
-              let pc = at(C, m * ldc + nb);
-              const step = <usize>ldc << 2;
-              if (add) {
-                v128.store(pc, f32x4.add(v128.load(pc), c00));
-                v128.store(pc, f32x4.add(v128.load(pc, 16), c01), 16);
-                pc += step;
-                v128.store(pc, f32x4.add(v128.load(pc), c10));
-                v128.store(pc, f32x4.add(v128.load(pc, 16), c11), 16);
-                pc += step;
-                v128.store(pc, f32x4.add(v128.load(pc), c20));
-                v128.store(pc, f32x4.add(v128.load(pc, 16), c21), 16);
-                pc += step;
-                v128.store(pc, f32x4.add(v128.load(pc), c30));
-                v128.store(pc, f32x4.add(v128.load(pc, 16), c31), 16);
-              } else {
-                v128.store(pc, c00);
-                v128.store(pc, c01, 16);
-                pc += step;
-                v128.store(pc, c10);
-                v128.store(pc, c11, 16);
-                pc += step;
-                v128.store(pc, c20);
-                v128.store(pc, c21, 16);
-                pc += step;
-                v128.store(pc, c30);
-                v128.store(pc, c31, 16);
-              }
-            } else {
-              v128.store(tile, c00);
-              v128.store(tile, c01, 16);
-              v128.store(tile, c10, 32);
-              v128.store(tile, c11, 48);
-              v128.store(tile, c20, 64);
-              v128.store(tile, c21, 80);
-              v128.store(tile, c30, 96);
-              v128.store(tile, c31, 112);
-              for (let i = 0; i < 4 && m + i < M; i++) {
-                for (let j = 0; j < nn; j++) {
-                  const pc = at(C, (m + i) * ldc + nb + j);
-                  const v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
-                  store<f32>(pc, add ? load<f32>(pc) + v : v);
-                }
-              }
-            }
+            storeTile(C, ldc, m0 + (ip << 2), nb, M, nn, add, c00, c01, c10, c11, c20, c21, c30, c31);
           }
         }
       }
@@ -1082,47 +1087,7 @@ function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: us
           c30 = f32x4.add(c30, f32x4.mul(a3, b0));
           c31 = f32x4.add(c31, f32x4.mul(a3, b1));
         }
-        const m = ip << 2;
-        if (nn == 8 && m + 4 <= M) {
-          let pc = at(C, m * ldc + nb);
-          const step = <usize>ldc << 2;
-          if (add) {
-            c00 = f32x4.add(c00, v128.load(pc));
-            c01 = f32x4.add(c01, v128.load(pc, 16));
-            c10 = f32x4.add(c10, v128.load(pc + step));
-            c11 = f32x4.add(c11, v128.load(pc + step, 16));
-            c20 = f32x4.add(c20, v128.load(pc + 2 * step));
-            c21 = f32x4.add(c21, v128.load(pc + 2 * step, 16));
-            c30 = f32x4.add(c30, v128.load(pc + 3 * step));
-            c31 = f32x4.add(c31, v128.load(pc + 3 * step, 16));
-          }
-          v128.store(pc, c00);
-          v128.store(pc, c01, 16);
-          pc += step;
-          v128.store(pc, c10);
-          v128.store(pc, c11, 16);
-          pc += step;
-          v128.store(pc, c20);
-          v128.store(pc, c21, 16);
-          pc += step;
-          v128.store(pc, c30);
-          v128.store(pc, c31, 16);
-        } else {
-          v128.store(tile, c00);
-          v128.store(tile, c01, 16);
-          v128.store(tile, c10, 32);
-          v128.store(tile, c11, 48);
-          v128.store(tile, c20, 64);
-          v128.store(tile, c21, 80);
-          v128.store(tile, c30, 96);
-          v128.store(tile, c31, 112);
-          for (let i = 0; i < 4 && m + i < M; i++) {
-            for (let j = 0; j < nn; j++) {
-              const pc = at(C, (m + i) * ldc + nb + j), v = load<f32>(tile + (<usize>(i * 8 + j) << 2));
-              store<f32>(pc, add ? load<f32>(pc) + v : v);
-            }
-          }
-        }
+        storeTile(C, ldc, ip << 2, nb, M, nn, add, c00, c01, c10, c11, c20, c21, c30, c31);
       }
     }
   }
