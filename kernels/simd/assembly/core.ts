@@ -1579,7 +1579,7 @@ function splitPhases(par: usize, axes: usize, big: usize, bigOff: i32, Cog: i32,
 
 /**
  * The backward's B offsets: tab[co·kvol + tap] is where tap (co, kd, kh, kw) reads small
- * position 0 in bigS (position (id, ih, iw) adds id·HW + ih·Wq + iw). Returns the next free byte.
+ * position 0 in bigS (position (id, ih, iw) adds id·HW + ih·Wq + iw).
  */
 function backTable(par: usize, axes: usize, tab: usize): void {
   const Cog = p(par, P_COG), kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
@@ -1600,6 +1600,34 @@ function backTable(par: usize, axes: usize, tab: usize): void {
   }
 }
 
+// The backward's work layout, set by `backLayout`:
+// [axes | B offsets (Cog·kvol) | A panels | bigS | the rest (C blocks, x grid, run offsets)].
+let backTab: usize = 0;
+let backPanels: usize = 0;
+let backBigS: usize = 0;
+let backBigSFloats: i32 = 0;
+let backRest: usize = 0;
+
+/** Lays out the backward's work memory at `axes` and fills the axis records and B offsets. */
+function backLayout(par: usize, axes: usize): void {
+  const Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const K = Cog * p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
+  const nPh = p(par, P_SD) * p(par, P_SH) * p(par, P_SW);
+  axesSetup(par, axes, false);
+  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
+  const volQ = ax(axes, 0, AX_Q) * Hq * Wq;
+  let q = (axes + <usize>axesBytes(par) + 15) & ~15;
+  backTab = q;
+  q += <usize>align4(K) << 2;
+  backPanels = q;
+  q += <usize>align4(((Cig + 3) & ~3) * K) << 2;
+  backBigS = q;
+  backBigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
+  q += <usize>align4(backBigSFloats) << 2;
+  backRest = q;
+  backTable(par, axes, backTab);
+}
+
 /** y = conv3d(x, w) + bias on the implicit path (x: big side); `work` holds backWork floats. */
 export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: usize,
                                work: usize, scratch: usize): void {
@@ -1609,19 +1637,11 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
   const oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW), L = D * H * W;
   const Cin = p(par, P_CIN), Cout = p(par, P_COUT);
   const K = Cog * p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
-  const nPh = p(par, P_SD) * p(par, P_SH) * p(par, P_SW);
   const axes = work;
-  let q = (axes + <usize>axesBytes(par) + 15) & ~15;
-  axesSetup(par, axes, false);
-  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
-  const HW = Hq * Wq, volQ = ax(axes, 0, AX_Q) * HW;
-  const tab = q;
-  q += <usize>align4(K) << 2;
-  const apan = q;
-  q += <usize>align4(((Cig + 3) & ~3) * K) << 2;
-  const bigS = q;
-  const bigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
-  q += <usize>align4(bigSFloats) << 2;
+  backLayout(par, axes);
+  const Wq = ax(axes, 2, AX_Q), HW = ax(axes, 1, AX_Q) * Wq;
+  const tab = backTab, apan = backPanels, bigS = backBigS, bigSFloats = backBigSFloats;
+  let q = backRest;
   const cbuf = q;
   const R = rowsPerBlock(H, Wq, Cig);
   q += <usize>align4(Cig * R * Wq) << 2;
@@ -1633,7 +1653,6 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
       for (let c = 0; c < W; c += 8) store<i32>(nTab + (<usize>(t++) << 2), r * Wq + c);
     }
   }
-  backTable(par, axes, tab);
   for (let g = 0; g < G; g++) {
     packPanels(at(w, g * Cig * K), K, Cig, K, apan);
     for (let n = 0; n < N; n++) {
@@ -1683,18 +1702,11 @@ export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, w
   const oL = p(par, P_OD) * p(par, P_OH) * p(par, P_OW), L = D * H * W;
   const Cin = p(par, P_CIN), Cout = p(par, P_COUT);
   const M = Cog * p(par, P_KD) * p(par, P_KH) * p(par, P_KW);
-  const nPh = p(par, P_SD) * p(par, P_SH) * p(par, P_SW);
   const axes = work;
-  let q = (axes + <usize>axesBytes(par) + 15) & ~15;
-  axesSetup(par, axes, false);
-  const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
-  const HW = Hq * Wq, volQ = ax(axes, 0, AX_Q) * HW;
-  const tab = q;
-  q += <usize>align4(M) << 2;
-  q += <usize>align4(((Cig + 3) & ~3) * M) << 2;
-  const bigS = q;
-  const bigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
-  q += <usize>align4(bigSFloats) << 2;
+  backLayout(par, axes);
+  const Wq = ax(axes, 2, AX_Q), HW = ax(axes, 1, AX_Q) * Wq;
+  const tab = backTab, bigS = backBigS, bigSFloats = backBigSFloats;
+  let q = backRest;
   const xg = q, K = D * HW;
   q += <usize>align4(Cig * K) << 2;
   const kTab = q;  // with rowRuns: the grid offset of each run of 4 small positions
@@ -1707,7 +1719,6 @@ export function weightGradImplicit(par: usize, x: usize, dy: usize, dw: usize, w
       }
     }
   }
-  backTable(par, axes, tab);
   memory.fill(dw, 0, <usize>(Cin * M) << 2);
   for (let g = 0; g < G; g++) {
     for (let n = 0; n < N; n++) {
