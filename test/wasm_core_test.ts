@@ -69,6 +69,8 @@ const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3
    x: [2, 2, 3, 4, 8], w: [2, 3, 3, 2, 3], opts: {stride: [1, 2, 1], padding: 1, groups: 2}},
   {name: 'implicit GEMM without margins (kernel = stride, no padding: grids need no zero fill)',
    x: [2, 3, 2, 4, 8], w: [3, 2, 2, 2, 2], opts: {stride: 2}},
+  {name: 'stride 200000 along an axis of one element (phase tables larger than the scratch: cols path)',
+   x: [1, 2, 1, 2, 3], w: [2, 3, 2, 2, 2], opts: {stride: [200000, 1, 2], padding: [0, 1, 0]}},
   {name: 'depthwise rows, big rows split one at a time (too many to split up front)',
    x: [1, 2, 5, 80, 60], w: [2, 1, 3, 3, 3], opts: {stride: 2, padding: 1, groups: 2}},
   {name: 'depthwise forward falls back to per-tap passes (padded input larger than the scratch)',

@@ -189,7 +189,7 @@ function prepare(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
   const a = new Arena(c);
   a.commit();  // the parameter block and scratch exist
   const par = writeParams(c, info, dChunk), scratch = par + PARAMS_BYTES;
-  const w = implicitWork(par, scratch);
+  const w = c.axesFit(par) ? implicitWork(par, scratch) : -1;
   return {a, par, scratch, work: w >= 0 && w <= implicitWorkLimit ? w : -1};
 }
 

@@ -1246,6 +1246,14 @@ function axesSetup(par: usize, axes: usize, forward: bool): usize {
   return load<i32>(<usize>ax(axes, a, AX_R) + (<usize>t << 2));
 }
 
+/**
+ * Whether the axis tables fit the scratch, where the work-size probes write them (a stride of
+ * thousands along an axis of one element is valid and small, but its phase table is not).
+ */
+export function axesFit(par: usize): bool {
+  return axesBytes(par) <= SCRATCH_BYTES;
+}
+
 /** Upper bound of the axis tables' bytes (records and arrays). */
 function axesBytes(par: usize): i32 {
   let n = 3 * AX_BYTES;
