@@ -27,6 +27,7 @@ interface CoreExports {
   forwardWork(par: number, axes: number): number;
   biasGrad(dy: number, N: number, C: number, L: number, db: number): void;
   backWork(par: number, axes: number): number;
+  axesFit(par: number): number;
   weightGradImplicitWins(par: number, axes: number): number;
   conv3dImplicit(par: number, x: number, w: number, bias: number, y: number, work: number,
                  scratch: number): void;
