@@ -1,7 +1,9 @@
 /**
- * Gradients of our three kernels, registered once by kernel name and built from our ops, so they
- * work on every backend that has the kernels, and are themselves differentiable (double
- * backward): each kernel's gradient uses only the other two kernels plus slice/sum.
+ * Gradients of our kernels, registered once by kernel name and built from our ops, so they work
+ * on every backend that has the three convolution kernels, and are themselves differentiable
+ * (double backward): each convolution kernel's gradient uses only the other two plus slice and
+ * the bias gradient (our BiasGrad kernel where the backend has it, else sum); BiasGrad's own
+ * gradient is a broadcast.
  */
 import {broadcastTo, engine, getBackend, getKernel, GradConfig, registerGradient, reshape, slice, sum, Tensor, zeros} from '@tensorflow/tfjs-core';
 import {conv3d} from './conv3d.js';

@@ -3,8 +3,9 @@
  * prefix so that they never collide with tfjs' own `Conv3D` / `Conv3DBackpropInputV2` kernels,
  * whose semantics (NDHWC, no groups, SAME/VALID padding) differ.
  *
- * All three kernels work on 5-D NCDHW tensors and receive normalised attrs from the geometry
- * module; they rebuild the full geometry record from their inputs' shapes with it.
+ * The three convolution kernels work on 5-D NCDHW tensors and receive normalised attrs from the
+ * geometry module; they rebuild the full geometry record from their inputs' shapes with it.
+ * BiasGrad (last) is a reduction that only the cpu and wasm backends register.
  */
 import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
 import type {ConvTranspose3DAttrs, Triple} from './geometry.js';
