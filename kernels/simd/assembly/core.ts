@@ -1282,8 +1282,9 @@ export function forwardWork(par: usize, axes: usize): f64 {
   const Wq = ax(axes, 2, AX_Q);
   const volQ = <f64>ax(axes, 0, AX_Q) * <f64>ax(axes, 1, AX_Q) * <f64>Wq;
   const R = rowsPerBlock(ax(axes, 1, AX_NJ), Wq, <i32>Cog * sw);
-  return align4(axesBytes(par) / 4) + align4(Cig * kvol) + align4(<f64>((<i32>Cog + 3) & ~3) * Cig * kvol) +
-         align4(Cog * Cig * kvol) +
+  const G = <f64>p(par, P_G);
+  return align4(axesBytes(par) / 4) + align4(Cig * kvol) +
+         align4(G * <f64>((<i32>Cog + 3) & ~3) * Cig * kvol) + align4(G * Cog * Cig * kvol) +
          align4(Cig * volQ + slack(Wq)) + align4(<f64>sw * Cog * R * Wq) +
          align4(<f64>R * (ax(axes, 2, AX_NJ) / 8 + 1));
 }
@@ -1309,10 +1310,13 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
   const HW = Hq * Wq, volQ = ax(axes, 0, AX_Q) * HW;
   const tab = q;
   q += <usize>align4(Cig * kvol) << 2;
+  // Per group g: each phase's A = W[ci, co, taps of the phase] as a Cog × (Cig·T) row-major
+  // matrix (wph), and the same packed into 4-row panels (wpan).
+  const Cog4 = (Cog + 3) & ~3, wphG = Cog * Cig * kvol, wpanG = Cog4 * Cig * kvol;
   const wph = q;
-  q += <usize>align4(Cog * Cig * kvol) << 2;
-  const wpan = q;  // wph's phases packed into 4-row panels
-  q += <usize>align4(((Cog + 3) & ~3) * Cig * kvol) << 2;
+  q += <usize>align4(G * wphG) << 2;
+  const wpan = q;
+  q += <usize>align4(G * wpanG) << 2;
   const xpad = q;
   const xpadFloats = Cig * volQ + slack(Wq);
   q += <usize>align4(xpadFloats) << 2;
@@ -1331,7 +1335,8 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
       for (let c = 0; c < nJw; c += 8) store<i32>(nTab + (<usize>(t++) << 2), r * Wq + c);
     }
   }
-  // Row offsets of every phase's B (phases in (rd, rh, rw) order, taps in phase order).
+  // Row offsets of every phase's B and the phases' A matrices of every group (phases in
+  // (rd, rh, rw) order, taps in phase order).
   let base = 0;
   for (let rd = 0; rd < sd; rd++) {
     for (let rh = 0; rh < sh; rh++) {
@@ -1339,53 +1344,36 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
         const d0 = phaseStart(axes, 0, rd), d1 = phaseStart(axes, 0, rd + 1);
         const h0 = phaseStart(axes, 1, rh), h1 = phaseStart(axes, 1, rh + 1);
         const w0 = phaseStart(axes, 2, rw), w1 = phaseStart(axes, 2, rw + 1);
-        const T = (d1 - d0) * (h1 - h0) * (w1 - w0);
+        const T = (d1 - d0) * (h1 - h0) * (w1 - w0), K = Cig * T;
         let t = 0;
         for (let a = d0; a < d1; a++) {
           const kd = tapAt(axes, 0, a);
           for (let b = h0; b < h1; b++) {
             const kh = tapAt(axes, 1, b);
             for (let c = w0; c < w1; c++, t++) {
-              const kw = tapAt(axes, 2, c);
+              const kw = tapAt(axes, 2, c), tap = (kd * kH + kh) * kW + kw;
               const shift = (-tapE(axes, 0, kd) - loD) * HW + (-tapE(axes, 1, kh) - loH) * Wq -
                             tapE(axes, 2, kw) - loW;
               for (let ci = 0; ci < Cig; ci++) store<i32>(tab + (<usize>(base + ci * T + t) << 2), ci * volQ + shift);
-            }
-          }
-        }
-        base += Cig * T;
-      }
-    }
-  }
-  for (let g = 0; g < G; g++) {
-    // Each phase's A = W[ci, co, taps of the phase] as a Cog × (Cig·T) row-major matrix.
-    base = 0;
-    for (let rd = 0; rd < sd; rd++) {
-      for (let rh = 0; rh < sh; rh++) {
-        for (let rw = 0; rw < sw; rw++) {
-          const d0 = phaseStart(axes, 0, rd), d1 = phaseStart(axes, 0, rd + 1);
-          const h0 = phaseStart(axes, 1, rh), h1 = phaseStart(axes, 1, rh + 1);
-          const w0 = phaseStart(axes, 2, rw), w1 = phaseStart(axes, 2, rw + 1);
-          const T = (d1 - d0) * (h1 - h0) * (w1 - w0), K = Cig * T;
-          let t = 0;
-          for (let a = d0; a < d1; a++) {
-            for (let b = h0; b < h1; b++) {
-              for (let c = w0; c < w1; c++, t++) {
-                const tap = (tapAt(axes, 0, a) * kH + tapAt(axes, 1, b)) * kW + tapAt(axes, 2, c);
+              for (let g = 0; g < G; g++) {
                 for (let co = 0; co < Cog; co++) {
                   for (let ci = 0; ci < Cig; ci++) {
-                    store<f32>(at(wph, Cog * base + co * K + ci * T + t),
+                    store<f32>(at(wph, g * wphG + Cog * base + co * K + ci * T + t),
                                load<f32>(at(w, ((g * Cig + ci) * Cog + co) * kvol + tap)));
                   }
                 }
               }
             }
           }
-          packPanels(at(wph, Cog * base), K, Cog, K, at(wpan, ((Cog + 3) & ~3) * base));
-          base += K;
         }
+        for (let g = 0; g < G; g++) {
+          packPanels(at(wph, g * wphG + Cog * base), K, Cog, K, at(wpan, g * wpanG + Cog4 * base));
+        }
+        base += K;
       }
     }
+  }
+  for (let g = 0; g < G; g++) {
     for (let n = 0; n < N; n++) {
       memory.fill(at(xpad, xFilled), 0, <usize>(xpadFloats - xFilled) << 2);
       for (let ci = 0; ci < Cig; ci++) {
@@ -1418,14 +1406,14 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
                 const K = Cig * Td * Th * (phaseStart(axes, 2, rw + 1) - phaseStart(axes, 2, rw));
                 if (rw < oW) {
                   if (Cog == 1) {
-                    gemv1(Nn, K, at(wph, kb), at(xpad, jd * HW + jh0 * Wq), tab + (<usize>kb << 2),
+                    gemv1(Nn, K, at(wph, g * wphG + kb), at(xpad, jd * HW + jh0 * Wq), tab + (<usize>kb << 2),
                           at(cbuf, rw * cPhase));
                   } else if (Cog > ROWS_MAX_M) {
-                    gemm(Cog, Nn, K, at(wph, Cog * kb), K, 1, at(xpad, jd * HW + jh0 * Wq), 0, 0,
+                    gemm(Cog, Nn, K, at(wph, g * wphG + Cog * kb), K, 1, at(xpad, jd * HW + jh0 * Wq), 0, 0,
                          at(cbuf, rw * cPhase), Nn, false, B_ROWS, tab + (<usize>kb << 2),
                          runs ? nTab : 0);
                   } else {
-                    gemmRows(Cog, Nn, K, at(wpan, ((Cog + 3) & ~3) * kb),
+                    gemmRows(Cog, Nn, K, at(wpan, g * wpanG + Cog4 * kb),
                              at(xpad, jd * HW + jh0 * Wq), tab + (<usize>kb << 2),
                              at(cbuf, rw * cPhase), Nn, runs ? nTab : 0);
                   }
