@@ -194,40 +194,43 @@ function prepare(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
   return {a, par, scratch, work: w >= 0 && w <= implicitWorkLimit ? w : -1};
 }
 
-/** convTranspose3dForward of compute.ts on the wasm core. */
-export function wasmConvTranspose3dForward(
+type ConvEntry = (par: number, x: number, w: number, bias: number, y: number, work: number,
+                  scratch: number) => void;
+
+/**
+ * One convolution call (x, w, bias → a `yShape` result): the implicit entry when its work
+ * (`implicitWork`) fits, else the cols entry.
+ */
+function convCall(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
-    info: ConvTranspose3DInfo): Float32Array {
-  const M = info.outChannelsPerGroup * kvol(info);
-  const dChunk = depthChunk(info, M);
-  const {a, work, par, scratch} = prepare(c, info, dChunk, c.forwardWork);
+    info: ConvTranspose3DInfo, yShape: number[], implicitWork: CoreExports['forwardWork'],
+    implicit: ConvEntry, cols: ConvEntry): Float32Array {
+  const rows = info.outChannelsPerGroup * kvol(info);
+  const dChunk = depthChunk(info, rows);
+  const {a, work, par, scratch} = prepare(c, info, dChunk, implicitWork);
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
-  const ny = size(info.outShape), py = a.alloc(ny);
-  const pc = a.alloc(work >= 0 ? work : M * dChunk * plane(info));
+  const ny = size(yShape), py = a.alloc(ny);
+  const pc = a.alloc(work >= 0 ? work : rows * dChunk * plane(info));
   const heap = a.commit();
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
-  (work >= 0 ? c.forwardImplicit : c.forward)(par, px, pw, pb, py, pc, scratch);
+  (work >= 0 ? implicit : cols)(par, px, pw, pb, py, pc, scratch);
   return copyOut(heap, py >> 2, ny);
+}
+
+/** convTranspose3dForward of compute.ts on the wasm core. */
+export function wasmConvTranspose3dForward(
+    c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
+    info: ConvTranspose3DInfo): Float32Array {
+  return convCall(c, x, w, bias, info, info.outShape, c.forwardWork, c.forwardImplicit, c.forward);
 }
 
 /** conv3dForward of compute.ts on the wasm core (x: big side, result: small side). */
 export function wasmConv3dForward(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
-  const K = info.outChannelsPerGroup * kvol(info);
-  const dChunk = depthChunk(info, K);
-  const {a, work, par, scratch} = prepare(c, info, dChunk, c.backWork);
-  const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
-  const ny = size(info.inShape), py = a.alloc(ny);
-  const pc = a.alloc(work >= 0 ? work : K * dChunk * plane(info));
-  const heap = a.commit();
-  heap.set(x, px >> 2);
-  heap.set(w, pw >> 2);
-  if (bias) heap.set(bias, pb >> 2);
-  (work >= 0 ? c.conv3dImplicit : c.conv3d)(par, px, pw, pb, py, pc, scratch);
-  return copyOut(heap, py >> 2, ny);
+  return convCall(c, x, w, bias, info, info.inShape, c.backWork, c.conv3dImplicit, c.conv3d);
 }
 
 /** convTranspose3dWeightGrad of compute.ts on the wasm core. */
