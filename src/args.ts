@@ -155,3 +155,9 @@ export function checkOutputSize(fnName: string, shape: readonly number[], what =
         `elements, more than the ${MAX_TENSOR_ELEMENTS} a tfjs tensor can hold`);
   }
 }
+
+/** tfjs' own layer arguments (`LayerArgs`), accepted by every layer of ours beside its own. */
+export const TFJS_LAYER_ARGS = [
+  'name', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'trainable', 'weights',
+  'inputDType',
+] as const;
