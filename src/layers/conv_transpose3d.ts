@@ -6,9 +6,7 @@
  */
 import {DataType, randomUniform, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {layers as tfl, LayerVariable, Shape, SymbolicTensor} from '@tensorflow/tfjs-layers';
-import type {LayerArgs} from '@tensorflow/tfjs-layers/dist/engine/topology';
-import type {Initializer} from '@tensorflow/tfjs-layers/dist/initializers';
-import type {Kwargs} from '@tensorflow/tfjs-layers/dist/types';
+import type {Initializer, Kwargs, LayerArgs} from './tfjs_types.js';
 
 import {convTransposeNd} from '../conv_transpose3d.js';
 import {convTransposeInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
