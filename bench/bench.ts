@@ -9,16 +9,18 @@ import '@tensorflow/tfjs';  // core + cpu + all of tfjs' own gradients (Reshape,
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import {spawnSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {convTranspose3d, ready, setCpuImplementation} from '../src/index.js';
 import {BenchShape, flops, SHAPES, timeInterleaved, timeMedian, weightShape} from './shapes.js';
 import {tfjsEquivalent} from './tfjs_equivalent.js';
+import {PYTHON, torchEnv} from './torch_env.js';
 
 function torchTimes(): {torch: string, forward: Record<string, number>,
                         backward: Record<string, number>}|null {
-  if (process.env.BENCH_NO_TORCH || !existsSync('/usr/bin/python3')) return null;
-  const r = spawnSync('/usr/bin/python3', ['bench/torch_bench.py'],
-                      {input: JSON.stringify(SHAPES), encoding: 'utf8'});
+  const torch = torchEnv();
+  if (!torch.available) return null;
+  console.log(`PyTorch runs with ${torch.blas}`);
+  const r = spawnSync(PYTHON, ['bench/torch_bench.py'],
+                      {input: JSON.stringify(SHAPES), encoding: 'utf8', env: torch.env});
   if (r.status !== 0) {
     console.log('(PyTorch not measured: ' + (r.stderr.trim().split('\n').pop() ?? '') + ')');
     return null;

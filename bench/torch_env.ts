@@ -1,0 +1,51 @@
+/**
+ * How the benchmarks and the demo run PyTorch: `/usr/bin/python3` (Debian's torch) with OpenBLAS.
+ * Debian's torch links the reference (netlib) BLAS by default, about 6× slower on convolutions,
+ * which would flatter us; so we unpack Debian's `libopenblas0-pthread` into `.openblas/` (once,
+ * with `apt-get download`, no root install) and point LD_LIBRARY_PATH at it. `blas` says which
+ * BLAS was used, for the output.
+ */
+import {execSync} from 'node:child_process';
+import {existsSync, mkdirSync, readdirSync} from 'node:fs';
+import {join, resolve} from 'node:path';
+
+export const PYTHON = '/usr/bin/python3';
+const DIR = resolve('.openblas');
+const LIB = join(DIR, 'usr/lib/x86_64-linux-gnu/openblas-pthread');
+
+export interface TorchEnv {
+  available: boolean;
+  env: NodeJS.ProcessEnv;
+  blas: string;
+}
+
+let cached: TorchEnv|undefined;
+
+export function torchEnv(): TorchEnv {
+  if (cached) return cached;
+  if (process.env.BENCH_NO_TORCH || !existsSync(PYTHON)) {
+    return cached = {available: false, env: process.env, blas: 'none'};
+  }
+  try {
+    execSync(`${PYTHON} -c "import torch"`, {stdio: 'ignore'});
+  } catch {
+    return cached = {available: false, env: process.env, blas: 'none'};
+  }
+  if (!existsSync(LIB)) {
+    try {
+      mkdirSync(DIR, {recursive: true});
+      execSync('apt-get download libopenblas0-pthread', {cwd: DIR, stdio: 'ignore', timeout: 120e3});
+      const deb = readdirSync(DIR).find(f => f.endsWith('.deb'));
+      if (deb) execSync(`dpkg -x ${deb} .`, {cwd: DIR, stdio: 'ignore'});
+    } catch { /* no apt: fall back to the default BLAS, and say so */ }
+  }
+  if (existsSync(LIB)) {
+    const version = readdirSync(DIR).find(f => f.endsWith('.deb'))?.split('_')[1] ?? '';
+    return cached = {
+      available: true, blas: `OpenBLAS ${version} (pthread)`.replace('  ', ' '),
+      env: {...process.env, LD_LIBRARY_PATH: [LIB, process.env.LD_LIBRARY_PATH].filter(s => s)
+          .join(':')},
+    };
+  }
+  return cached = {available: true, env: process.env, blas: "Debian's default (netlib reference BLAS)"};
+}
