@@ -55,7 +55,7 @@ function fail(msg: string): never {
   throw new Error(`torch.load: ${msg}`);
 }
 
-function isTuple(v: unknown): v is PyTuple {
+export function isTuple(v: unknown): v is PyTuple {
   return typeof v === 'object' && v != null && (v as PyTuple).kind === 'tuple';
 }
 function isGlobal(v: unknown, name?: string): v is PyGlobal {
@@ -226,7 +226,8 @@ export function unpickle(data: Uint8Array): PyValue {
   const append = (l: StackItem, items: StackItem[]) => {
     if (!Array.isArray(l)) fail(`APPEND on ${describe(l)}`);
     if (l.length + items.length > MAX_STACK) fail('list too long');
-    l.push(...(items as PyValue[]));
+    // A loop, not push(...items): spreading 10^6 arguments overflows the call stack.
+    for (const item of items) l.push(item as PyValue);
   };
 
   for (;;) {
