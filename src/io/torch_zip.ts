@@ -269,6 +269,11 @@ function recordCost(rec: ZipRecord, limits: LoadLimits): number {
 // ---------------------------------------------------------------------------------------------
 // The pickled structure → flat keys
 
+function tooDeep(key: string, maxDepth: number, depth?: number): never {
+  fail(`the value at key '${shown(key)}' nests ${depth ?? `more than ${maxDepth}`} deep, more ` +
+      `than maxDepth = ${maxDepth}; pass a larger 'maxDepth' option if you trust the file`);
+}
+
 /**
  * Plain JS for non-tensor values, converted once per pickle object: what the pickle shares
  * (memo references) stays shared, never re-expanded. Iterative (post-order), so nesting depth
@@ -277,7 +282,12 @@ function recordCost(rec: ZipRecord, limits: LoadLimits): number {
 class PlainConverter {
   private readonly done = new Map<object, {value: unknown, height: number}>();
 
-  convert(root: PyValue, key: string): {value: unknown, height: number} {
+  /**
+   * `root` sits `depth` levels down; refuse at once when the walk goes past `maxDepth` (the
+   * height is checked exactly by the caller: a shared object is walked only once).
+   */
+  convert(root: PyValue, key: string, depth: number, maxDepth: number):
+      {value: unknown, height: number} {
     if (typeof root !== 'object' || root === null) return {value: root, height: 0};
     const known = this.done.get(root);
     if (known != null) return known;
@@ -293,6 +303,7 @@ class PlainConverter {
         this.done.set(node, {value: node, height: 0});
         return;
       }
+      if (depth + stack.length + 1 > maxDepth) tooDeep(key, maxDepth);
       onPath.add(node);
       stack.push({node, kids, i: 0});
     };
@@ -308,13 +319,8 @@ class PlainConverter {
       }
       stack.pop();
       onPath.delete(f.node);
-      let height = 0;
-      const conv = (x: PyValue) => {
-        if (typeof x !== 'object' || x === null) return x;
-        const d = this.done.get(x)!;
-        height = Math.max(height, d.height + 1);
-        return d.value;
-      };
+      // Post-order: every child container is converted; build this one from them.
+      let height = 1;
       let value: unknown;
       if (f.node instanceof PyDict) {
         const o: Record<string, unknown> = Object.create(null);
@@ -323,14 +329,27 @@ class PlainConverter {
           if (Object.prototype.hasOwnProperty.call(o, s)) {
             fail(`the dict at key '${shown(key)}' has two keys that both read '${shown(s)}'`);
           }
-          o[s] = conv(x);
+          if (typeof x === 'object' && x !== null) {
+            const d = this.done.get(x)!;
+            if (d.height >= height) height = d.height + 1;
+            o[s] = d.value;
+          } else {
+            o[s] = x;
+          }
         }
-        height = Math.max(height, 1);
         value = o;
       } else {
         const a = new Array<unknown>(f.kids.length);
-        for (let i = 0; i < f.kids.length; i++) a[i] = conv(f.kids[i]);
-        height = Math.max(height, 1);
+        for (let i = 0; i < f.kids.length; i++) {
+          const x = f.kids[i];
+          if (typeof x === 'object' && x !== null) {
+            const d = this.done.get(x)!;
+            if (d.height >= height) height = d.height + 1;
+            a[i] = d.value;
+          } else {
+            a[i] = x;
+          }
+        }
         value = a;
       }
       this.done.set(f.node, {value, height});
@@ -361,11 +380,8 @@ function flatten(root: PyValue, limits: LoadLimits):
       refs.set(key, v);
       return;
     }
-    const {value, height} = plain.convert(v, key);
-    if (depth + height > limits.maxDepth) {
-      fail(`the value at key '${shown(key)}' nests ${depth + height} deep, more than maxDepth = ` +
-          `${limits.maxDepth}; pass a larger 'maxDepth' option if you trust the file`);
-    }
+    const {value, height} = plain.convert(v, key, depth, limits.maxDepth);
+    if (depth + height > limits.maxDepth) tooDeep(key, limits.maxDepth, depth + height);
     other[key] = value;
   };
   if (!(root instanceof PyDict)) {
