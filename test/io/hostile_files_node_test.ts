@@ -360,6 +360,27 @@ describe('odd but valid, or ambiguous, files', () => {
         /^torch\.load: corrupt or unsupported zip .*no end of central directory record/);
   });
 
+  it('13: a file that reads both as a zip and as safetensors is refused, not guessed', () => {
+    // "PK\x03\x04" + four zeros read as a header length of 0x04034b50 bytes; the zip's
+    // compression-method byte reads '{'; an empty end of central directory closes the file.
+    const n = 0x04034b50;
+    const bytes = new Uint8Array(8 + n + 22);
+    bytes.set([0x50, 0x4b, 3, 4, 0, 0, 0, 0, 0x7b]);
+    bytes.set([0x50, 0x4b, 5, 6], 8 + n);
+    expect(() => loadStateDict(bytes)).toThrowError(
+        /^loadStateDict: the data reads both as a zip and as a safetensors file; call loadTorchFile or loadSafetensors$/);
+  });
+
+  it('3: a valid zip64 end of directory is read', async () => {
+    const file = torchFile(new Pickle().emptyDict().str('w').tensor('0', 2, [2], [1]).setItem()
+                               .stop(), {'0': f32([1, 2])}, [], {zip64Entries: 3n});
+    await expectNoLeak(async () => {
+      const sd = loadStateDict(file);
+      expect(Array.from(await sd.w.data())).toEqual([1, 2]);
+      tf.dispose(Object.values(sd));
+    });
+  });
+
   it('14: a size-1 axis with stride 2^53 − 1 reads the right elements', async () => {
     const file = oneTensor(p => p.tensor('0', 4, [2, 1], [1, 2 ** 53 - 1], 2), f32([10, 20, 30, 40]));
     await expectNoLeak(async () => {
