@@ -27,12 +27,12 @@ export interface LoadLimits {
   maxDepth: number;
 }
 
-export const DEFAULT_LIMITS: Readonly<LoadLimits> = {
+export const DEFAULT_LIMITS: Readonly<LoadLimits> = Object.freeze({
   maxEntryBytes: 2 ** 30,
   maxTotalBytes: 2 ** 31,
   maxEntries: 100_000,
   maxDepth: 1000,
-};
+});
 
 export const TORCH_OPTION_KEYS = ['maxEntryBytes', 'maxTotalBytes', 'maxEntries', 'maxDepth'] as
     const;
