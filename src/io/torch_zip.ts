@@ -203,7 +203,12 @@ function readZip64Extra(view: DataView, at: number, len: number, rec: ZipRecord)
 
 /** Inflates in slices, stopping as soon as the output passes the size the directory declared. */
 function inflate(comp: Uint8Array, size: number, name: string): Uint8Array {
-  const out = new Uint8Array(size);
+  let out: Uint8Array;
+  try {
+    out = new Uint8Array(size);
+  } catch (e) {  // within the limits, but more than this engine will allocate
+    fail(`cannot allocate ${size} bytes for record '${shown(name)}': ${(e as Error).message}`);
+  }
   let written = 0;
   const inf = new Inflate((chunk: Uint8Array) => {
     if (written + chunk.length > size) {

@@ -81,6 +81,11 @@ export interface ZipTweaks {
   lastCommentLength?: number;
   /** Central directory offset written in the end record (default: the real one). */
   cdOffset?: number;
+  /**
+   * Central entries give their sizes and offset as ~0 and the real values in a zip64 extra
+   * field ('drop': ~0 but no extra field).
+   */
+  zip64Fields?: 'extra'|'drop';
 }
 
 /** A zip of `records` (no CRCs: our reader does not check them), with optional damage. */
@@ -105,11 +110,18 @@ export function zip(records: ZipRecordSpec[], tweaks: ZipTweaks = {}): Uint8Arra
   const cdOffset = out.length;
   records.forEach((r, i) => {
     const name = enc.encode(r.name);
+    const z64 = tweaks.zip64Fields != null;
+    const extra = tweaks.zip64Fields === 'extra' ? 28 : 0;
     u32(0x02014b50); u16(20); u16(20); u16(0); u16(r.method ?? 0); u16(0); u16(0); u32(0);
-    u32(r.data.length); u32(r.size ?? r.data.length); u16(name.length); u16(0);
+    u32(z64 ? 0xffffffff : r.data.length); u32(z64 ? 0xffffffff : r.size ?? r.data.length);
+    u16(name.length); u16(extra);
     u16(i === records.length - 1 ? tweaks.lastCommentLength ?? 0 : 0); u16(0); u16(0); u32(0);
-    u32(offsets[i]);
+    u32(z64 ? 0xffffffff : offsets[i]);
     bytes(name);
+    if (extra > 0) {  // tag 1: inflated size, compressed size, local header offset
+      u16(1); u16(24);
+      u64(BigInt(r.size ?? r.data.length)); u64(BigInt(r.data.length)); u64(BigInt(offsets[i]));
+    }
   });
   const cdSize = out.length - cdOffset;
   const n = tweaks.entries ?? records.length;

@@ -381,6 +381,17 @@ describe('odd but valid, or ambiguous, files', () => {
     });
   });
 
+  it('3: zip64 sizes and offsets in the central extra field are read, and required', async () => {
+    const pkl = new Pickle().emptyDict().str('w').tensor('0', 2, [2], [1]).setItem().stop();
+    await expectNoLeak(async () => {
+      const sd = loadStateDict(torchFile(pkl, {'0': f32([1, 2])}, [], {zip64Fields: 'extra'}));
+      expect(Array.from(await sd.w.data())).toEqual([1, 2]);
+      tf.dispose(Object.values(sd));
+    });
+    expect(() => loadStateDict(torchFile(pkl, {'0': f32([1, 2])}, [], {zip64Fields: 'drop'})))
+        .toThrowError(/^torch\.load: corrupt or unsupported zip .*record 'archive\/data\.pkl' lacks its zip64 sizes/);
+  });
+
   it('14: a size-1 axis with stride 2^53 − 1 reads the right elements', async () => {
     const file = oneTensor(p => p.tensor('0', 4, [2, 1], [1, 2 ** 53 - 1], 2), f32([10, 20, 30, 40]));
     await expectNoLeak(async () => {
