@@ -1,6 +1,6 @@
 /** Reading `.safetensors` files (8-byte LE header length, JSON header, raw LE data). */
 import {NamedTensorMap, tensor} from '@tensorflow/tfjs-core';
-import {checkedNumel, DTYPES, gather} from './dtypes.js';
+import {checkedNumel, DTYPES, gather, MAX_RANK} from './dtypes.js';
 import {ByteBudget, checkData, checkEntryCount, checkLoadOptions, LoadLimits, SAFETENSORS_OPTION_KEYS, shown} from './limits.js';
 
 /** The reference implementation's limit on the header (100 MB). */
@@ -53,6 +53,7 @@ export function looksLikeSafetensors(bytes: Uint8Array): boolean {
 function scanKeys(text: string, maxEntries: number) {
   const bad = (why: string): never => fail(`header is not valid JSON (${why})`);
   const stack: Array<Set<string>|null> = [];  // a Set of keys per object, null per array
+  const arrayItems: number[] = [];  // commas seen, per open array
   let expectKey = false;
   let tensors = 0;
   for (let i = 0; i < text.length; i++) {  // every step advances i
@@ -86,13 +87,20 @@ function scanKeys(text: string, maxEntries: number) {
     } else if (c === 0x7b || c === 0x5b) {  // { [
       if (stack.length >= MAX_HEADER_DEPTH) fail(`the header nests deeper than ${MAX_HEADER_DEPTH}`);
       stack.push(c === 0x7b ? new Set() : null);
+      if (c === 0x5b) arrayItems.push(0);
       expectKey = c === 0x7b;
     } else if (c === 0x7d || c === 0x5d) {  // } ]
       if (stack.length === 0) bad(`unbalanced '${text[i]}'`);
-      stack.pop();
+      if (stack.pop() == null) arrayItems.pop();
       expectKey = false;
     } else if (c === 0x2c) {  // ,
-      expectKey = stack.length > 0 && stack[stack.length - 1] != null;
+      const top = stack[stack.length - 1];
+      expectKey = stack.length > 0 && top != null;
+      // Arrays are shapes and offsets: refused here, before JSON.parse builds a huge one.
+      if (top === null && ++arrayItems[arrayItems.length - 1] >= MAX_RANK) {
+        fail(`the header has an array of more than ${MAX_RANK} items (shapes have at most ` +
+            `${MAX_RANK} dimensions)`);
+      }
     }
   }
 }

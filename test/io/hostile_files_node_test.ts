@@ -438,6 +438,9 @@ describe('odd but valid, or ambiguous, files', () => {
             /^safetensors: the header has the key 'k' twice/],
            ['an escaped duplicate name', `{"a":${entry(0, 4)},"\\u0061":${entry(4, 8)}}`, 8,
             /^safetensors: the header has the key 'a' twice/],
+           ['a shape of 100,000 dimensions', `{"a":{"dtype":"F32","shape":[${
+                new Array(1e5).fill(1).join(',')}],"data_offsets":[0,4]}}`, 4,
+            /^safetensors: the header has an array of more than 64 items \(shapes have at most 64 dimensions\)/],
            ['more tensors than maxEntries', `{"a":${entry(0, 4)},"b":${entry(4, 8)}}`, 8,
             /^safetensors: the header lists more than maxEntries = 1 entries/],
          ] as const) {
