@@ -195,7 +195,9 @@ export function unpickle(data: Uint8Array): PyValue {
     return items;
   };
   const push = (v: StackItem) => {
-    if (stack.length >= MAX_STACK) fail(`the pickle stack passes ${MAX_STACK} items (a fixed limit)`);
+    if (stack.length >= MAX_STACK) {
+      fail(`the pickle stack passes ${MAX_STACK} items (a fixed limit)`);
+    }
     stack.push(v);
   };
   const memoPut = (k: number) => {

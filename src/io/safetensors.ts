@@ -85,7 +85,9 @@ function scanKeys(text: string, maxEntries: number) {
       }
       i = j - 1;
     } else if (c === 0x7b || c === 0x5b) {  // { [
-      if (stack.length >= MAX_HEADER_DEPTH) fail(`the header nests deeper than ${MAX_HEADER_DEPTH}`);
+      if (stack.length >= MAX_HEADER_DEPTH) {
+        fail(`the header nests deeper than ${MAX_HEADER_DEPTH}`);
+      }
       stack.push(c === 0x7b ? new Set() : null);
       if (c === 0x5b) arrayItems.push(0);
       expectKey = c === 0x7b;
@@ -174,7 +176,8 @@ function readHeader(bytes: Uint8Array, limits: LoadLimits):
           `[${(e.shape as number[]).join(', ')}] of ${e.dtype} needs ` +
           `${numel * DTYPES[e.dtype].itemSize}`);
     }
-    entries.set(name, {dtype: e.dtype, shape: [...e.shape as number[]], begin: off[0], end: off[1]});
+    entries.set(name,
+                {dtype: e.dtype, shape: [...e.shape as number[]], begin: off[0], end: off[1]});
   }
   // As the reference implementation: the tensors tile the data section exactly, in offset order,
   // with no overlap (two names for the same bytes), no gap and nothing after the last.

@@ -475,7 +475,9 @@ export function readTorchFile(bytes: Uint8Array, limits: LoadLimits): TorchFileC
     const s = t.storage;
     const dt = DTYPES[STORAGE_DTYPE[s.storageType]];
     const rec = records.get(`${prefix}data/${s.key}`);
-    if (rec == null) fail(`tensor '${shown(name)}': storage data/${s.key} is missing from the archive`);
+    if (rec == null) {
+      fail(`tensor '${shown(name)}': storage data/${s.key} is missing from the archive`);
+    }
     if (rec.size !== s.numel * dt.itemSize) {
       fail(`tensor '${shown(name)}': storage data/${s.key} has ${rec.size} bytes, expected ` +
           `${s.numel} × ${dt.itemSize}`);
