@@ -35,3 +35,6 @@ export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.
 export {ready} from './ready.js';
 export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatch.js';
 export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
+// Loader limits (issue 12): the safetensors options and the defaults of every loader limit.
+export type {SafetensorsEntry, SafetensorsLoadOptions} from './io/safetensors.js';
+export {DEFAULT_LIMITS as LOAD_LIMIT_DEFAULTS} from './io/limits.js';

@@ -53,8 +53,17 @@ export const STORAGE_DTYPE: Record<string, string> = {
   ByteStorage: 'U8', BoolStorage: 'BOOL',
 };
 
-/** The element count of a shape, refusing non-integers and anything past 2^31 elements. */
+/** PyTorch's own limit on a tensor's number of dimensions. */
+export const MAX_RANK = 64;
+
+/**
+ * The element count of a shape, refusing non-integers, more than MAX_RANK dimensions and anything
+ * past 2^31 elements.
+ */
 export function checkedNumel(shape: readonly number[], what: string): number {
+  if (shape.length > MAX_RANK) {
+    throw new Error(`${what}: ${shape.length} dimensions, more than the ${MAX_RANK} allowed`);
+  }
   let n = 1;
   for (const s of shape) {
     if (!Number.isSafeInteger(s) || s < 0) {
@@ -82,12 +91,16 @@ export function gather(
   let src = offset;
   for (let i = 0; i < numel; i++) {
     out[i] = dtype.read(view, src * dtype.itemSize);
-    // Odometer increment over the indices, last axis fastest.
+    // Odometer increment over the indices, last axis fastest. A wrapping axis steps back by
+    // stride × (size − 1) rather than stepping past its end first: `src` never leaves the view's
+    // (checked) index range, so it stays exact even for a size-1 axis with a stride near 2^53.
     for (let ax = rank - 1; ax >= 0; ax--) {
-      idx[ax]++;
-      src += stride[ax];
-      if (idx[ax] < size[ax]) break;
-      src -= stride[ax] * size[ax];
+      if (idx[ax] + 1 < size[ax]) {
+        idx[ax]++;
+        src += stride[ax];
+        break;
+      }
+      src -= stride[ax] * idx[ax];
       idx[ax] = 0;
     }
   }

@@ -55,7 +55,7 @@ function fail(msg: string): never {
   throw new Error(`torch.load: ${msg}`);
 }
 
-function isTuple(v: unknown): v is PyTuple {
+export function isTuple(v: unknown): v is PyTuple {
   return typeof v === 'object' && v != null && (v as PyTuple).kind === 'tuple';
 }
 function isGlobal(v: unknown, name?: string): v is PyGlobal {
@@ -134,6 +134,7 @@ function persistentLoad(pid: StackItem): StorageRef {
   };
 }
 
+// Fixed limits (README: Safety): larger than any state_dict's pickle needs.
 const MAX_STACK = 1 << 20;
 const MAX_MEMO = 1 << 20;
 
@@ -194,11 +195,15 @@ export function unpickle(data: Uint8Array): PyValue {
     return items;
   };
   const push = (v: StackItem) => {
-    if (stack.length >= MAX_STACK) fail('stack too deep');
+    if (stack.length >= MAX_STACK) {
+      fail(`the pickle stack passes ${MAX_STACK} items (a fixed limit)`);
+    }
     stack.push(v);
   };
   const memoPut = (k: number) => {
-    if (memo.size >= MAX_MEMO && !memo.has(k)) fail('memo too large');
+    if (memo.size >= MAX_MEMO && !memo.has(k)) {
+      fail(`the pickle memo passes ${MAX_MEMO} entries (a fixed limit)`);
+    }
     memo.set(k, top());
   };
   const memoGet = (k: number) => {
@@ -225,8 +230,11 @@ export function unpickle(data: Uint8Array): PyValue {
   };
   const append = (l: StackItem, items: StackItem[]) => {
     if (!Array.isArray(l)) fail(`APPEND on ${describe(l)}`);
-    if (l.length + items.length > MAX_STACK) fail('list too long');
-    l.push(...(items as PyValue[]));
+    if (l.length + items.length > MAX_STACK) {
+      fail(`a list passes ${MAX_STACK} items (a fixed limit)`);
+    }
+    // A loop, not push(...items): spreading 10^6 arguments overflows the call stack.
+    for (const item of items) l.push(item as PyValue);
   };
 
   for (;;) {

@@ -1,23 +1,35 @@
 /** A PyTorch state_dict → tfjs layers, with `load_state_dict(strict=True)`'s reporting. */
 import {NamedTensorMap} from '@tensorflow/tfjs-core';
 import type {LayersModel, LayerVariable} from '@tensorflow/tfjs-layers';
-import {loadSafetensors} from './safetensors.js';
-import {loadTorchFile, TorchLoadOptions} from './torch_zip.js';
+import {checkData, checkLoadOptions, TORCH_OPTION_KEYS} from './limits.js';
+import {looksLikeSafetensors, readSafetensors} from './safetensors.js';
+import {looksLikeZip, readTorchFile, TorchLoadOptions} from './torch_zip.js';
 
 /**
- * Reads a state_dict from a `torch.save` zip file or a `.safetensors` file (detected from the
- * first bytes) into named tensors. The caller owns (and disposes) them.
+ * Reads a state_dict from a `torch.save` zip file or a `.safetensors` file into named tensors, in
+ * a prototype-less object. The caller owns (and disposes) them. The format is told apart by
+ * structure, not a guess from two bytes: a zip has a local header signature at 0 *and* an end of
+ * central directory; a safetensors file has a header length that fits the file and a header that
+ * opens with '{' (after blanks). A real file is never both (a zip's byte 8 is its compression
+ * method, and its "header length" reads ≥ 64 MiB); a crafted one is refused. What is neither
+ * goes to the reader its first bytes suggest, for that reader's error.
  */
-export function loadStateDict(data: Uint8Array|ArrayBuffer, options: TorchLoadOptions = {}):
+export function loadStateDict(data: Uint8Array|ArrayBuffer, options?: TorchLoadOptions|null):
     NamedTensorMap {
-  const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : data;
-  const zip = bytes.length >= 2 && bytes[0] === 0x50 && bytes[1] === 0x4b;
-  // A pickle (legacy torch.save) starts with PROTO 0x80; a safetensors header with '{' at 8.
-  const legacy = bytes.length >= 1 && bytes[0] === 0x80 && bytes[8] !== 0x7b;
-  if (zip || legacy) {
-    return loadTorchFile(bytes, options).tensors;
+  const bytes = checkData('loadStateDict', data);
+  const limits = checkLoadOptions('loadStateDict', options, TORCH_OPTION_KEYS);
+  const zip = looksLikeZip(bytes), safetensors = looksLikeSafetensors(bytes);
+  if (zip && safetensors) {
+    throw new Error('loadStateDict: the data reads both as a zip and as a safetensors file; ' +
+        'call loadTorchFile or loadSafetensors');
   }
-  return loadSafetensors(bytes);
+  if (zip) return readTorchFile(bytes, limits).tensors;
+  if (safetensors) return readSafetensors(bytes, limits);
+  // Neither: a damaged zip (PK…) or a legacy pickle (PROTO 0x80) gets torch.load's diagnosis.
+  if (bytes.length >= 2 && ((bytes[0] === 0x50 && bytes[1] === 0x4b) || bytes[0] === 0x80)) {
+    return readTorchFile(bytes, limits).tensors;
+  }
+  return readSafetensors(bytes, limits);
 }
 
 /** PyTorch's name for a tfjs weight (tfjs' `kernel` is PyTorch's `weight`). */

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
+import {deflateSync} from 'fflate';
 import {assignStateDict, layers, loadSafetensors, loadStateDict, loadTorchFile} from '../../src/index.js';
 import {fixtureFile, LOADER_TORCH_VERSION, loaderExpected, loaderExpectedDtype, moduleStateDict} from '../fixtures/layer_fixtures.js';
 import {expectClose, expectNoLeak, expectTensorClose} from '../util.js';
+import {f32, Pickle, zip} from './hostile_builders.js';
 
 const F16_RTOL = 1e-3;
 
@@ -131,6 +133,52 @@ describe('state_dict loaders refuse malformed files', () => {
       expect(refused).toBeGreaterThan(0);
     });
   }
+});
+
+describe('the loaders\' new paths under byte flips', () => {
+  // A hand-built torch.save zip with deflated records and a zip64 end of directory: the paths
+  // PyTorch's own files rarely take (inflation, zip64), fuzzed like the fixtures above.
+  const pkl = new Pickle().emptyDict().mark().str('a').tensor('0', 6, [2, 3], [3, 1]).str('b')
+      .tensor('0', 6, [3], [0], 1).setItems().stop();
+  const original = zip([
+    {name: 'archive/data.pkl', data: deflateSync(pkl), method: 8, size: pkl.length},
+    {name: 'archive/data/0', data: deflateSync(f32([1, 2, 3, 4, 5, 6])), method: 8, size: 24},
+    {name: 'archive/version', data: new TextEncoder().encode('3\n')},
+  ], {zip64Entries: 3n});
+
+  it('the hand-built file loads', async () => {
+    await expectNoLeak(async () => {
+      const sd = loadStateDict(original);
+      expect(Array.from(await sd.a.data())).toEqual([1, 2, 3, 4, 5, 6]);
+      expect(Array.from(await sd.b.data())).toEqual([2, 2, 2]);
+      tf.dispose(Object.values(sd));
+    });
+  });
+
+  it('fuzz: byte flips and truncations of it give clean errors', async () => {
+    let seed = 12345;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const deadline = Date.now() + 1000;
+    let runs = 0, refused = 0;
+    await expectNoLeak(() => {
+      for (; runs < 400 && Date.now() < deadline; runs++) {
+        const b = original.slice(0, rand() < 0.3 ? Math.floor(rand() * original.length) :
+                                                  original.length);
+        for (let f = 1 + Math.floor(rand() * 4); f > 0 && b.length > 0; f--) {
+          b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
+        }
+        try {
+          tf.dispose(Object.values(loadStateDict(b)));
+        } catch (e) {
+          refused++;
+          expect((e as Error).message).withContext(`run ${runs}`)
+              .toMatch(/^(torch\.load|safetensors): /);
+        }
+      }
+    });
+    expect(runs).toBeGreaterThan(20);
+    expect(refused).toBeGreaterThan(0);
+  });
 });
 
 describe('assignStateDict (load_state_dict(strict=True))', () => {
