@@ -35,3 +35,5 @@ export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.
 export {ready} from './ready.js';
 export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatch.js';
 export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
+// Why the cpu kernels run on the JS core (no SIMD, a CSP refusal, a compile error, …), or null.
+export {cpuImplementationReason} from '../kernels/cpu/dispatch.js';
