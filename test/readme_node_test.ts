@@ -26,7 +26,7 @@ import {join, resolve} from 'node:path';
 import {pathToFileURL} from 'node:url';
 import ts from 'typescript';
 
-interface Block {line: number; lang: string; code: string; marks: string[]; skip?: string}
+interface Block {/** 1-based line of the opening fence. */ line: number; lang: string; code: string; marks: string[]; skip?: string}
 
 const root = resolve('.');
 const README = readFileSync(join(root, 'README.md'), 'utf8');
@@ -91,6 +91,24 @@ export function shapeClaims(code: string): Map<string, number[]> {
 }
 
 const name = (b: Block) => `block_${b.line}.m${b.lang.startsWith('j') ? 'js' : 'ts'}`;
+
+describe('the README block reader', () => {
+  it('reads marks, joins continuations, keeps skip reasons and ignores other languages', () => {
+    const md = ['```ts', 'const a = 1;', '```', '<!-- readme-test: continues browser -->', '',
+                '```ts', 'const b = a;', '```', '```sh', 'npm test', '```',
+                '<!-- readme-test: skip needs tfjs-node -->', '```js', 'x();', '```',
+                '<!-- readme-test: contniues -->', '  ```ts', '  const c = 2;', '  ```'].join('\n');
+    const bs = readmeBlocks(md);
+    expect(bs.map(b => [b.line, b.lang, b.code, b.marks, b.skip])).toEqual([
+      [1, 'ts', 'const a = 1;', [], undefined],  // line: the opening fence's
+      [6, 'ts', 'const a = 1;\nconst b = a;', ['continues', 'browser'], undefined],
+      [13, 'js', 'x();', [], 'needs tfjs-node'],
+      [17, 'ts', 'const c = 2;', ['contniues'], undefined],  // refused by the spec below
+    ]);
+    expect(shapeClaims('const y = f(x,\n  z);  // [1, 2, 3]\nconst w = g(); // [C, 3]'))
+        .toEqual(new Map([['y', [1, 2, 3]]]));
+  });
+});
 
 describe('README.md code blocks', () => {
   it('are found, and every mark is known and every skip gives its reason', () => {
