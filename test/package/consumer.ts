@@ -1,12 +1,12 @@
 /**
- * A brand-new user's project: `npm pack` of this repository (dist/ must be built: `npm test` and
- * `npm run test:node` build it first), the tarball unpacked into a fresh directory's
+ * A brand-new user's project: `npm pack` of this repository (dist/ built first where it is
+ * missing or older than its sources), the tarball unpacked into a fresh directory's
  * node_modules/tfjs-convtranspose3d exactly as `npm install ./x.tgz` lays it out, and tfjs,
  * fflate and TypeScript beside it as symlinks to this repository's node_modules (so the test
  * needs no network and takes seconds). Shared by the package specs; made once per process.
  */
 import {execFile, execFileSync} from 'node:child_process';
-import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync} from 'node:fs';
+import {existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, symlinkSync} from 'node:fs';
 import {tmpdir} from 'node:os';
 import {dirname, join, resolve} from 'node:path';
 
@@ -33,8 +33,13 @@ afterAll(() => removeConsumer());
 
 export function consumer(): Consumer {
   if (made != null) return made;
-  if (!existsSync('dist/index.mjs') || !existsSync('dist/types-cjs')) {
-    throw new Error('dist/ is missing or stale: run `npm run build` (npm test does it)');
+  // `npm test` builds first; a spec run on its own rebuilds a missing or stale dist/ (~3 s).
+  const built = existsSync('dist/types-cjs/package.json') ? statSync('dist/index.mjs').mtimeMs : 0;
+  const inputs = [...listFiles('src').map(f => join('src', f)),
+                  ...listFiles('kernels').map(f => join('kernels', f)),
+                  'package.json', 'scripts/build.mjs', 'tsconfig.json', 'tsconfig.build.json'];
+  if (inputs.some(f => statSync(f).mtimeMs > built)) {
+    execFileSync(process.execPath, ['scripts/build.mjs'], {stdio: ['ignore', 'pipe', 'inherit']});
   }
   const dir = mkdtempSync(join(tmpdir(), 'tfjs-ct3d-consumer-'));
   const packed = execFileSync('npm', ['pack', '--json', '--pack-destination', dir],
