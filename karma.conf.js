@@ -29,18 +29,43 @@ process.env.CHROME_BIN = chrome;
 
 const files = (process.env.KARMA_FILES ?? 'test/setup_browser.ts,test/**/*_test.ts').split(',');
 
-/** Ends the run with a line CI can read: "karma: N passed, N failed, N skipped". */
-function SummaryReporter() {
-  let passed = 0, failed = 0, skipped = 0;
-  this.onSpecComplete = (browser, result) => {
-    if (result.skipped || result.pending) skipped++;
-    else if (result.success) passed++;
-    else failed++;
+/**
+ * The suite's output, for a person: karma's base reporter (browser errors, console output, each
+ * failure with its log) with a dot per spec, and one closing line CI can read: "karma: N passed,
+ * N failed, N skipped". Replaces 'dots', whose "Executed N of M" line would be a second summary.
+ */
+function SummaryReporter(baseReporterDecorator) {
+  baseReporterDecorator(this);
+  let passed = 0, failed = 0, skipped = 0, column = 0;
+  const dot = c => this.write(c + (++column % 80 === 0 ? '\n' : ''));
+  // Messages (failures, errors, browser console lines) start on a line of their own.
+  const writeCommonMsg = this.writeCommonMsg;
+  this.writeCommonMsg = (...args) => {
+    if (column % 80 !== 0) this.write('\n');
+    column = 0;
+    writeCommonMsg.apply(this, args);
   };
-  this.onRunComplete = () => {
-    process.stdout.write(`\nkarma: ${passed} passed, ${failed} failed, ${skipped} skipped\n`);
+  this.specSuccess = () => {
+    passed++;
+    dot('.');
+  };
+  this.specSkipped = () => {
+    skipped++;
+    dot('*');
+  };
+  const specFailure = this.specFailure;
+  this.specFailure = (browser, result) => {
+    failed++;
+    specFailure(browser, result);
+  };
+  this.onBrowserComplete = () => {};
+  this.onRunComplete = (browsers, results) => {
+    const broken = results.error || results.disconnected ? ' (the run did not complete)' : '';
+    this.write(`${column % 80 === 0 ? '' : '\n'}karma: ${passed} passed, ${failed} failed, ` +
+               `${skipped} skipped${broken}\n`);
   };
 }
+SummaryReporter.$inject = ['baseReporterDecorator'];
 
 export default function(config) {
   config.set({
@@ -57,7 +82,9 @@ export default function(config) {
     // ignoreAnnotations: the package's "sideEffects" list names only the published entry points;
     // without it esbuild would drop the spec modules (bare imports of side-effect-free files).
     esbuild: {target: 'es2020', sourcemap: false, ignoreAnnotations: true},
-    reporters: ['dots', 'summary'],
+    reporters: ['summary'],
+    // karma's INFO lines (server started, browser connected, …) are not the tests' output.
+    logLevel: config.LOG_WARN,
     browsers: ['ChromiumHeadlessCI'],
     customLaunchers: {
       ChromiumHeadlessCI: {

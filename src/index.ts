@@ -38,3 +38,5 @@ export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
 // Loader limits (issue 12): the safetensors options and the defaults of every loader limit.
 export type {SafetensorsEntry, SafetensorsLoadOptions} from './io/safetensors.js';
 export {DEFAULT_LIMITS as LOAD_LIMIT_DEFAULTS} from './io/limits.js';
+// Why the cpu kernels run on the JS core (no SIMD, a CSP refusal, a compile error, …), or null.
+export {cpuImplementationReason} from '../kernels/cpu/dispatch.js';

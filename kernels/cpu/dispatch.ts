@@ -6,7 +6,7 @@
  * `auto`) sets the initial choice in Node.
  */
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
-import {wasmBiasGrad, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmSimdSupported} from '../simd/simd_core.js';
+import {wasmBiasGrad, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmCoreOffReason} from '../simd/simd_core.js';
 import {biasGradient, conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
 
 export type CpuImplementation = 'js'|'wasm'|'auto';
@@ -21,16 +21,18 @@ let choice: CpuImplementation = initial();
 
 /**
  * Forces the compute core of our cpu (and tfjs-backend-wasm) kernels: 'js' (pure JavaScript),
- * 'wasm' (WebAssembly SIMD; throws if this platform lacks it) or 'auto' (wasm once loaded, the
- * default). In browsers, await `ready()` before relying on 'wasm'.
+ * 'wasm' (WebAssembly SIMD; throws, with the reason, where the core is off: no SIMD, a
+ * Content-Security-Policy, a compile error) or 'auto' (wasm once loaded, the default). In
+ * browsers, await `ready()` before relying on 'wasm'.
  */
 export function setCpuImplementation(impl: CpuImplementation): void {
   if (impl !== 'js' && impl !== 'wasm' && impl !== 'auto') {
     throw new Error(`setCpuImplementation: expected 'js', 'wasm' or 'auto', but got ${
         String(impl)}`);
   }
-  if (impl === 'wasm' && !wasmSimdSupported()) {
-    throw new Error('setCpuImplementation: this platform has no WebAssembly SIMD');
+  const off = impl === 'wasm' ? wasmCoreOffReason() : null;
+  if (off != null) {
+    throw new Error(`setCpuImplementation('wasm'): the WebAssembly SIMD core is off: ${off}`);
   }
   choice = impl;
 }
@@ -38,6 +40,20 @@ export function setCpuImplementation(impl: CpuImplementation): void {
 /** The core our kernels run on right now: 'wasm' or 'js'. */
 export function getCpuImplementation(): 'js'|'wasm' {
   return choice !== 'js' && wasmCore() != null ? 'wasm' : 'js';
+}
+
+/**
+ * Why our cpu (and tfjs-backend-wasm) kernels run on the pure-JS core rather than the
+ * WebAssembly SIMD one, or null when they run on the SIMD core: `setCpuImplementation('js')`,
+ * `ready()` not awaited yet (browsers), no WebAssembly SIMD, a Content-Security-Policy without
+ * 'wasm-unsafe-eval' (the fix is named), or the compile error. `ready()` resolving false is
+ * explained here and, once, on the console.
+ */
+export function cpuImplementationReason(): string|null {
+  if (getCpuImplementation() === 'wasm') return null;
+  if (choice === 'js') return "setCpuImplementation('js') (or TFJS_CT3D_CPU=js) chose the JS core";
+  return wasmCoreOffReason() ??
+      'the WebAssembly SIMD core is not compiled yet: await ready() (browsers compile it there)';
 }
 
 /** Work the wasm core takes: non-empty, parameter tables and memory within its limits. */
@@ -51,7 +67,11 @@ function core(info: ConvTranspose3DInfo, ...arrays: number[]) {
   if (choice === 'js') return null;
   const c = wasmCore();
   if (c == null && choice === 'wasm') {
-    throw new Error('tfjs-convtranspose3d: the WebAssembly core is not loaded yet; await ready()');
+    const off = wasmCoreOffReason();
+    throw new Error(off == null ?
+        'tfjs-convtranspose3d: the WebAssembly core is not loaded yet; await ready()' :
+        `tfjs-convtranspose3d: setCpuImplementation('wasm') was chosen, but the WebAssembly ` +
+            `SIMD core is off: ${off}`);
   }
   return c != null && wasmFits(info, ...arrays) ? c : null;
 }

@@ -67,6 +67,9 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 const imports = {env: {}};
 let core: CoreExports|null = null;
 let loading: Promise<boolean>|null = null;
+/** Why the core is off, once that is known (a sentence for users; null: on, or still loading). */
+let offReason: string|null = null;
+let warned = false;
 
 /** The instantiated core, or null while it is not (yet) available. */
 export function wasmCore(): CoreExports|null {
@@ -74,20 +77,82 @@ export function wasmCore(): CoreExports|null {
 }
 
 /**
+ * Why the wasm core is not in use, as a sentence a user can act on: no WebAssembly, no SIMD, a
+ * Content-Security-Policy without 'wasm-unsafe-eval', or the compile error. Null while the core
+ * is loaded or may still load (browsers before `ready()` resolves).
+ */
+export function wasmCoreOffReason(): string|null {
+  if (core != null) return null;
+  if (offReason == null && !wasmSimdSupported()) {
+    offReason = typeof WebAssembly !== 'object' ?
+        'this JavaScript engine has no WebAssembly' :
+        'this platform\'s WebAssembly has no 128-bit SIMD (Chrome/Edge 91+, Firefox 89+, ' +
+            'Safari 16.4+ and Node 16.4+ have it)';
+  }
+  return offReason;
+}
+
+/** Turns a compile/instantiate failure into the reason (CSP refusals name the fix). */
+function failureReason(e: unknown): string {
+  const message = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  // Chrome: "Refused to compile or instantiate WebAssembly module because 'unsafe-eval' is not an
+  // allowed source of script in the following Content Security Policy directive"; Firefox:
+  // "blocked by CSP"; Safari: "'unsafe-eval' or 'wasm-unsafe-eval' is not an allowed source".
+  if (/content.security.policy|\bCSP\b|unsafe-eval/i.test(message)) {
+    return 'the page\'s Content-Security-Policy does not allow compiling WebAssembly: add ' +
+        '\'wasm-unsafe-eval\' to its script-src directive (e.g. script-src \'self\' ' +
+        `'wasm-unsafe-eval') (${message})`;
+  }
+  return `compiling it failed (${message})`;
+}
+
+/**
+ * Records why the core is off and says so once on the console: otherwise a CSP or a broken
+ * engine silently costs the 5–8× of the SIMD core, and `setCpuImplementation('wasm')` and the
+ * ops could only guess why.
+ */
+function off(reason: string): false {
+  offReason = reason;
+  if (!warned) {
+    warned = true;
+    console.warn(`tfjs-convtranspose3d: the WebAssembly SIMD core is off, so our cpu and wasm ` +
+                 `kernels run on the pure-JS core (correct, several times slower): ${reason}. ` +
+                 `cpuImplementationReason() returns this.`);
+  }
+  return false;
+}
+
+/**
  * Compiles and instantiates the core asynchronously (a no-op once done); resolves to whether the
- * wasm path is available. The package's `ready()`.
+ * wasm path is available, never rejects (the reason is in wasmCoreOffReason()). The package's
+ * `ready()`.
  */
 export function loadWasmCore(): Promise<boolean> {
   if (core != null) return Promise.resolve(true);
-  if (!wasmSimdSupported()) return Promise.resolve(false);
+  if (!wasmSimdSupported()) return Promise.resolve(off(wasmCoreOffReason()!));
   if (loading == null) {
-    loading = WebAssembly.instantiate(moduleBytes(), imports)
-        .then(({instance}: WebAssembly.WebAssemblyInstantiatedSource) => {
-          core ??= instance.exports as unknown as CoreExports;
-          return true;
-        }, () => false);
+    let compiled: Promise<WebAssembly.WebAssemblyInstantiatedSource>;
+    try {
+      compiled = WebAssembly.instantiate(moduleBytes(), imports);
+    } catch (e) {  // a synchronous throw (some engines' CSP refusal) instead of a rejection
+      compiled = Promise.reject(e);
+    }
+    loading = compiled.then(({instance}: WebAssembly.WebAssemblyInstantiatedSource) => {
+      core ??= instance.exports as unknown as CoreExports;
+      offReason = null;
+      return true;
+    }, (e: unknown) => off(failureReason(e)));
   }
   return loading;
+}
+
+/** Tests only: forget the loaded core and any reason, as if this module were fresh. */
+export function resetWasmCoreForTests(): void {
+  core = null;
+  loading = null;
+  offReason = null;
+  warned = false;
+  simd = null;
 }
 
 function isNode(): boolean {
@@ -100,8 +165,9 @@ if (isNode() && wasmSimdSupported()) {
   try {
     core = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), imports).exports as
         unknown as CoreExports;
-  } catch {
+  } catch (e) {
     core = null;
+    off(failureReason(e));
   }
 }
 

@@ -1,6 +1,7 @@
-// Loads the built CommonJS bundle the way a `require` user would; prints a JSON summary.
+// Loads the built CommonJS bundle the way a `require` user would (run in the consumer
+// project of consumer.ts, where the name resolves to the installed tarball); prints a JSON summary.
 const tf = require('@tensorflow/tfjs');
-const m = require('../../dist/index.cjs');
+const m = require('tfjs-convtranspose3d');
 (async () => {
   await tf.setBackend('cpu');
   const w = tf.ones([2, 2, 3, 3, 3]);

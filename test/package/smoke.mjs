@@ -1,6 +1,7 @@
-// Loads the built ES module bundle the way an `import` user would; prints a JSON summary.
+// Loads the built ES module bundle the way an `import` user would (run in the consumer
+// project of consumer.ts, where the name resolves to the installed tarball); prints a JSON summary.
 import * as tf from '@tensorflow/tfjs';
-import * as m from '../../dist/index.mjs';
+import * as m from 'tfjs-convtranspose3d';
 (async () => {
   await tf.setBackend('cpu');
   const w = tf.ones([2, 2, 3, 3, 3]);
