@@ -35,3 +35,7 @@ export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.
 export {ready} from './ready.js';
 export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatch.js';
 export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
+
+// ---- padding (F.pad) ----
+export {pad, padInfo} from './padding.js';
+export type {PadInfo, PadMode, PadOptions} from './padding.js';
