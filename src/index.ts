@@ -57,3 +57,7 @@ export {Linear} from './layers/linear.js';
 export type {LinearLayerArgs} from './layers/linear.js';
 export {Pad} from './layers/padding.js';
 export type {PadLayerArgs} from './layers/padding.js';
+
+// ---- taking state_dict tensors by key ----
+export {stateDictTaker} from './io/state_dict.js';
+export type {StateDictTaker} from './io/state_dict.js';
