@@ -10,7 +10,7 @@ function phrase(m: string): RegExp {
   return new RegExp(key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 
-describeWithBackends(`pad matches PyTorch ${MODEL_TORCH_VERSION}`, () => {
+describeWithBackends(`pad matches PyTorch ${MODEL_TORCH_VERSION}`, backend => {
   for (const c of padCases) {
     it(`${c.name}: forward, gradient and double backward`, async () => {
       await expectNoLeak(async () => {
@@ -19,6 +19,11 @@ describeWithBackends(`pad matches PyTorch ${MODEL_TORCH_VERSION}`, () => {
         const y = pad(x, c.pad, opts);
         const fwd = tolerance('forward'), grad = tolerance('grad');
         await expectTensorClose(y, c.output, fwd.atol, fwd.rtol, c.name);
+        if (backend === 'webgl' && y.size === 0) {
+          // tfjs-webgl 4.22 cannot sum an empty tensor (the loss below); the forward is checked.
+          tf.dispose([x, cot, y]);
+          return;
+        }
         const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pad(t, c.pad, opts), cot)))(x);
         await expectTensorClose(dx, c.grad, grad.atol, grad.rtol, `${c.name} d/dx`);
         // The gradient is linear in cot: its gradient with respect to cot is pad(x) again.
