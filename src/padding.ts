@@ -134,6 +134,10 @@ export function padInfo(fnName: string, shape: readonly number[], pad: unknown, 
       throw new Error(`${fnName}: input (${axis}: ${W}) is too small. Calculated output ` +
           `${axis}: ${J} (padding (${pl}, ${pr}) at dimension ${dim})`);
     }
+    if (C < 0) {
+      throw new Error(`${fnName}: the negative padding (${pl}, ${pr}) at dimension ${dim} crops ` +
+          `${-Math.min(pl, 0) - Math.min(pr, 0)} elements from a dimension of size ${W}`);
+    }
   }
   const outShape = [...shape.slice(0, rank - k), ...axes.map(a => a.J)];
   checkOutputSize(fnName, outShape);

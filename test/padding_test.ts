@@ -83,6 +83,8 @@ describe('pad refuses what PyTorch refuses', () => {
            expect(() => pad(x, [1, 1], {padding_mode: 'reflect'} as never))
                .toThrowError(/pad: got an unexpected keyword argument 'padding_mode'/);
            expect(() => pad(x, [1.5, 1])).toThrowError(/pad: argument 'pad' must be an array of integers, but got \[1\.5, 1\]/);
+           expect(() => pad(x, [-6, 3], {mode: 'reflect'}))
+               .toThrowError(/pad: the negative padding \(-6, 3\) at dimension 2 crops 6 elements from a dimension of size 4/);
            expect(() => pad(x, [-3, 3], {mode: 'circular'}))
                .toThrowError(/pad: Padding value causes wrapping around more than once.*1 of its 4 elements remain/);
            expect(() => pad(x, [1, 1], {value: '1' as never}))

@@ -20,52 +20,79 @@ function sourceMaps(info: PadInfo): Int32Array[] {
 }
 
 /**
- * Calls `row(outOffset, inOffset)` for every output row (all but the last padded axis fixed),
- * with inOffset −1 when the row lies in the constant border. The last axis's map is `maps[k−1]`.
+ * The input offset of every output row (all but the last padded axis fixed; output row r starts
+ * at r · J_last), −1 when the row lies in the constant border. Rows are few (1/J_last of the
+ * output), so the element loops below stay plain and monomorphic.
  */
-function forEachRow(info: PadInfo, maps: Int32Array[], row: (o: number, i: number) => void) {
+function rowSources(info: PadInfo, maps: Int32Array[]): Int32Array {
   const k = info.axes.length;
   const J = info.axes.map(a => a.J), W = info.axes.map(a => a.W);
-  const inRow = W[k - 1], outRow = J[k - 1];
+  const inRow = W[k - 1];
   const inPlane = W.reduce((p, q) => p * q, 1);
   const outer = J.slice(0, k - 1);
   const nOuter = outer.reduce((p, q) => p * q, 1);
-  if (outRow === 0) return;
+  const rows = new Int32Array(info.batch * nOuter);
   const idx = new Array(k - 1).fill(0);
-  let o = 0;
+  let r = 0;
   for (let b = 0; b < info.batch; b++) {
-    for (let r = 0; r < nOuter; r++, o += outRow) {
+    for (let q = 0; q < nOuter; q++, r++) {
       let src = 0, outside = false;
       for (let a = 0; a < k - 1; a++) {
         const i = maps[a][idx[a]];
         if (i < 0) outside = true;
         src = src * W[a] + i;
       }
-      row(o, outside ? -1 : b * inPlane + src * inRow);
+      rows[r] = outside ? -1 : b * inPlane + src * inRow;
       for (let a = k - 2; a >= 0; a--) {  // odometer over the outer padded axes
         if (++idx[a] < outer[a]) break;
         idx[a] = 0;
       }
     }
   }
+  return rows;
 }
 
+/**
+ * The forward on the raw 32-bit patterns (float32 data viewed as Int32Array): a copy needs no
+ * arithmetic, and one element type keeps the loops monomorphic. Per output row, the interior
+ * (a contiguous run of the input row) is copied, the borders go through the map.
+ */
 export function computePad(x: Values, info: PadInfo, value: number): Values {
-  const out = x instanceof Int32Array ? new Int32Array(sizeOf(info.outShape)) :
-                                        new Float32Array(sizeOf(info.outShape));
+  const n = sizeOf(info.outShape);
+  const bits = new Int32Array(n);
+  const src = new Int32Array(x.buffer, x.byteOffset, x.length);
+  const fill = x instanceof Int32Array ? value | 0 :
+      new Int32Array(new Float32Array([value]).buffer)[0];
   const maps = sourceMaps(info);
-  const last = maps[maps.length - 1], n = last.length;
-  forEachRow(info, maps, (o, i) => {
+  const last = maps[maps.length - 1], rowLen = last.length;
+  const ax = info.axes[info.axes.length - 1];
+  // Output indices [j0, j1) of a row read input indices [j0 + shift, j1 + shift).
+  const j0 = Math.min(Math.max(ax.pl, 0), rowLen), j1 = Math.min(rowLen, j0 + ax.C);
+  const shift = info.mode === 'circular' ? ax.s - ax.lead : -ax.pl;
+  if (rowLen === 0) return x instanceof Int32Array ? bits : new Float32Array(bits.buffer);
+  const rows = rowSources(info, maps);
+  for (let r = 0, o = 0; r < rows.length; r++, o += rowLen) {
+    const i = rows[r];
     if (i < 0) {
-      out.fill(value, o, o + n);
-      return;
+      bits.fill(fill, o, o + rowLen);
+      continue;
     }
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < j0; j++) {
       const s = last[j];
-      out[o + j] = s < 0 ? value : x[i + s];
+      bits[o + j] = s < 0 ? fill : src[i + s];
     }
-  });
-  return out;
+    const from = i + shift;
+    if (j1 - j0 >= 64) {
+      bits.set(src.subarray(from + j0, from + j1), o + j0);
+    } else {
+      for (let j = j0; j < j1; j++) bits[o + j] = src[from + j];
+    }
+    for (let j = j1; j < rowLen; j++) {
+      const s = last[j];
+      bits[o + j] = s < 0 ? fill : src[i + s];
+    }
+  }
+  return x instanceof Int32Array ? bits : new Float32Array(bits.buffer);
 }
 
 /** dx[src(j)] += dy[j]: the adjoint of computePad (value-elements have no source). */
@@ -73,13 +100,16 @@ export function computePadGrad(dy: Float32Array, info: PadInfo): Float32Array {
   const dx = new Float32Array(sizeOf(info.inShape));
   const maps = sourceMaps(info);
   const last = maps[maps.length - 1], n = last.length;
-  forEachRow(info, maps, (o, i) => {
-    if (i < 0) return;
+  if (n === 0) return dx;
+  const rows = rowSources(info, maps);
+  for (let r = 0, o = 0; r < rows.length; r++, o += n) {
+    const i = rows[r];
+    if (i < 0) continue;
     for (let j = 0; j < n; j++) {
       const s = last[j];
       if (s >= 0) dx[i + s] += dy[o + j];
     }
-  });
+  }
   return dx;
 }
 
