@@ -38,6 +38,18 @@ describeWithBackends(`pad matches PyTorch ${MODEL_TORCH_VERSION}`, backend => {
     });
   }
 
+  it('zero pads: a copy equal to the input, gradient the identity', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.tensor([[[1, 2], [3, 4]]]), cot = tf.tensor([[[5, 6], [7, 8]]]);
+      const y = pad(x, [0, 0, 0, 0], {mode: 'reflect'});
+      const dx = tf.grad((t: tf.Tensor) =>
+          tf.sum(tf.mul(pad(t, [0, 0], {mode: 'replicate'}), cot)))(x);
+      expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+      expect(Array.from(await dx.data())).toEqual([5, 6, 7, 8]);
+      tf.dispose([x, cot, y, dx]);
+    });
+  });
+
   it('fills with NaN as PyTorch does', async () => {
     await expectNoLeak(async () => {
       const x = tf.ones([1, 1, 2]), y = pad(x, [1, 0], {value: NaN});

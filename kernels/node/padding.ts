@@ -1,6 +1,6 @@
 /**
  * Pad and PadGrad composed from tfjs' own kernels of one backend (Slice, Reverse, Tile, Concat,
- * PadV2, Sum, Add, Fill), for `tensorflow` (tfjs-node), where each is one native op. One padded
+ * PadV2, Sum, Add, Fill, Reshape), for `tensorflow` (tfjs-node), where each is one native op. One padded
  * axis at a time (the padding is separable): the forward concatenates [border, kept part,
  * border]; the adjoint adds each border's gradient back onto the input elements it was read
  * from (reversed for reflect, summed for replicate, shifted for circular).
@@ -98,7 +98,7 @@ function padKernel(backendName: string): KernelFunc {
         const parts = [left, kept, right].filter((p): p is TensorInfo => p != null);
         t = parts.length === 1 ? kept : s.run('Concat', parts, {axis: dim});
       });
-      return s.keep(t === x ? s.run('Identity', {x}, {}) : t);
+      return s.keep(t === x ? s.run('Reshape', {x}, {shape: x.shape}) : t);
     });
   };
 }
@@ -138,7 +138,7 @@ function padGradKernel(backendName: string): KernelFunc {
         }
         t = dx;
       });
-      return s.keep(t === dy ? s.run('Identity', {x: dy}, {}) : t);
+      return s.keep(t === dy ? s.run('Reshape', {x: dy}, {shape: dy.shape}) : t);
     });
   };
 }
