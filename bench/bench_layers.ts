@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import {spawnSync} from 'node:child_process';
 import {existsSync} from 'node:fs';
 import {layers, pad, ready} from '../src/index.js';
+import {padGrad} from '../src/padding.js';
 import {timeMedian} from './shapes.js';
 
 const INPUT = [1, 32, 32, 32, 32];
@@ -47,17 +48,29 @@ async function main() {
                                    dataFormat: 'channelsFirst'});
   theirs.build([null, ...INPUT.slice(1)]);
   const [w, b] = ours.getWeights();
-  theirs.setWeights([tf.transpose(w, [2, 3, 4, 1, 0]), b]);
+  const wt = tf.transpose(w, [2, 3, 4, 1, 0]);
+  theirs.setWeights([wt, b]);
+  wt.dispose();
   const yo = ours.apply(x) as tf.Tensor, yt = theirs.apply(x) as tf.Tensor;
   const err = tf.max(tf.abs(tf.sub(yo, yt))).dataSync()[0];
   tf.dispose([yo, yt]);
   const tOurs = await timeMedian(() => (ours.apply(x) as tf.Tensor).dispose());
-  const tTheirs = await timeMedian(() => (theirs.apply(x) as tf.Tensor).dispose(),
-                                   {warmup: 1, reps: 3});
+  // tfjs' is ~50× slower: one timed run after the comparison run above (its warm-up).
+  const t0 = performance.now();
+  (theirs.apply(x) as tf.Tensor).dispose();
+  const tTheirs = performance.now() - t0;
   const tPt = torch?.conv3d as number|undefined;
   rows.push(['conv3d layer k3 p1 32→32', fmt(tOurs),
              `${fmt(tTheirs)} (tf.layers.conv3d channelsFirst, max |diff| ${err.toExponential(1)})`,
              fmt(tPt), ratio(tPt, tOurs), '']);
+
+  const oursR = layers.conv3d({inChannels: c, outChannels: c, kernelSize: 3, padding: 1,
+                               paddingMode: 'replicate'});
+  oursR.build([null, ...INPUT.slice(1)]);
+  const tOursR = await timeMedian(() => (oursR.apply(x) as tf.Tensor).dispose());
+  const tPtR = torch?.conv3d_replicate as number|undefined;
+  rows.push(["conv3d layer k3 p1 32→32 'replicate'", fmt(tOursR), 'n/a', fmt(tPtR),
+             ratio(tPtR, tOursR), '']);
 
   // pad: the memory bound is one read of x and one write of the output.
   const outSize = [1, 32, 34, 34, 34].reduce((p, q) => p * q, 1);
@@ -80,7 +93,17 @@ async function main() {
                peer ? `${fmt(tp)} (tf.${mode === 'reflect' ? 'mirrorPad' : 'pad'})` : 'n/a',
                fmt(pt), ratio(pt, t), `${ratio(t, tCopy)} (copy ${fmt(tCopy)} ms)`]);
   }
-  tf.dispose([x, x4, w, b]);
+  // Forward + adjoint (the PadGrad kernel), as PyTorch's autograd.grad(F.pad(x), x, dy) row.
+  const dy = tf.randomNormal([1, 32, 34, 34, 34]);
+  const tGrad = await timeMedian(() => {
+    pad(x, PAD, {mode: 'replicate'}).dispose();
+    padGrad(dy, PAD, 'replicate', x.shape).dispose();
+  }, {reps: 9});
+  const ptGrad = torch?.pad_replicate_grad as number|undefined;
+  rows.push(['pad replicate, forward + gradient', fmt(tGrad), 'n/a', fmt(ptGrad),
+             ratio(ptGrad, tGrad), '']);
+  tf.dispose([x, x4, dy]);
+  [ours, theirs, oursR].forEach(l => l.weights.forEach(v => v.dispose()));
 
   console.log(`tfjs ${tf.version_core}, cpu backend, one thread; PyTorch ${
       torch?.torch ?? 'not available'} (one thread). Input ${JSON.stringify(INPUT)}; median ms.`);

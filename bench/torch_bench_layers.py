@@ -30,9 +30,15 @@ def median(fn, reps=9, budget=4.0):
 x = torch.randn(*cfg["input"])
 c = cfg["input"][1]
 conv = nn.Conv3d(c, c, 3, padding=1)
+conv_r = nn.Conv3d(c, c, 3, padding=1, padding_mode="replicate")
 out = {"torch": torch.__version__}
 with torch.no_grad():
     out["conv3d"] = median(lambda: conv(x))
+    out["conv3d_replicate"] = median(lambda: conv_r(x))
     for mode in ["replicate", "reflect", "circular", "constant"]:
         out["pad_" + mode] = median(lambda: F.pad(x, tuple(cfg["pad"]), mode=mode))
+xg = x.clone().requires_grad_()
+dy = torch.randn(*F.pad(x, tuple(cfg["pad"]), mode="replicate").shape)
+out["pad_replicate_grad"] = median(
+    lambda: torch.autograd.grad(F.pad(xg, tuple(cfg["pad"]), mode="replicate"), xg, dy))
 print(json.dumps(out))

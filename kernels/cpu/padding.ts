@@ -101,11 +101,21 @@ export function computePadGrad(dy: Float32Array, info: PadInfo): Float32Array {
   const maps = sourceMaps(info);
   const last = maps[maps.length - 1], n = last.length;
   if (n === 0) return dx;
+  const ax = info.axes[info.axes.length - 1];
+  // The interior [j0, j1) of each row adds into a contiguous run (see computePad).
+  const j0 = Math.min(Math.max(ax.pl, 0), n), j1 = Math.min(n, j0 + ax.C);
+  const shift = info.mode === 'circular' ? ax.s - ax.lead : -ax.pl;
   const rows = rowSources(info, maps);
   for (let r = 0, o = 0; r < rows.length; r++, o += n) {
     const i = rows[r];
     if (i < 0) continue;
-    for (let j = 0; j < n; j++) {
+    for (let j = 0; j < j0; j++) {
+      const s = last[j];
+      if (s >= 0) dx[i + s] += dy[o + j];
+    }
+    const to = i + shift;
+    for (let j = j0; j < j1; j++) dx[to + j] += dy[o + j];
+    for (let j = j1; j < n; j++) {
       const s = last[j];
       if (s >= 0) dx[i + s] += dy[o + j];
     }
