@@ -61,10 +61,12 @@ export function padSource(a: PadAxis, mode: PadMode, j: number): number {
 
 /**
  * Validates `pad` for an input of `shape` with PyTorch 1.13's rules and messages and returns the
- * geometry. Throws before any work is done.
+ * geometry. Throws before any work is done; also when the output would exceed what a tfjs
+ * tensor holds, unless `checkSize` is false.
  */
-export function padInfo(fnName: string, shape: readonly number[], pad: unknown, mode: PadMode):
-    PadInfo {
+export function padInfo(
+    fnName: string, shape: readonly number[], pad: unknown, mode: PadMode,
+    checkSize = true): PadInfo {
   if (!Array.isArray(pad) || pad.some(p => typeof p !== 'number' || !Number.isSafeInteger(p))) {
     throw new Error(`${fnName}: argument 'pad' must be an array of integers, but got ` +
         describeValue(pad));
@@ -140,7 +142,8 @@ export function padInfo(fnName: string, shape: readonly number[], pad: unknown, 
     }
   }
   const outShape = [...shape.slice(0, rank - k), ...axes.map(a => a.J)];
-  checkOutputSize(fnName, outShape);
+  // Layers pass checkSize false: their symbolic shapes use large stand-ins for unknown sizes.
+  if (checkSize) checkOutputSize(fnName, outShape);
   const batch = shape.slice(0, rank - k).reduce((p, q) => p * q, 1);
   return {mode, inShape: [...shape], outShape, batch, axes};
 }

@@ -55,7 +55,7 @@ export class Pad extends tfl.Layer {
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
     const standIn = 1 << 20;
-    const info = padInfo('layers.pad', shape.map(s => s ?? standIn), this.pad, this.mode);
+    const info = padInfo('layers.pad', shape.map(s => s ?? standIn), this.pad, this.mode, false);
     return info.outShape.map((s, i) => shape[i] == null ? null : s);
   }
 

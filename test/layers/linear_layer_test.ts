@@ -112,6 +112,20 @@ describe('layers.linear: initialisation, names, serialisation', () => {
     loaded.dispose();
   });
 
+  it('conv and pad layers keep unknown spatial sizes unknown; predict on two sizes', () => {
+    const input = tf.input({shape: [2, null, null, null]});
+    const h = layers.conv3d({inChannels: 2, outChannels: 3, kernelSize: 2, padding: 'same',
+                             paddingMode: 'reflect'}).apply(input) as tf.SymbolicTensor;
+    const o = layers.pad({pad: [0, 1, 0, 1, 0, 1], mode: 'replicate'}).apply(h) as
+        tf.SymbolicTensor;
+    expect(o.shape).toEqual([null, 3, null, null, null]);
+    const model = tf.model({inputs: input, outputs: o});
+    const shapes = tf.tidy(() => [[1, 2, 3, 4, 5], [2, 2, 5, 5, 5]].map(
+        s => (model.predict(tf.ones(s)) as tf.Tensor).shape));
+    expect(shapes).toEqual([[1, 3, 4, 5, 6], [2, 3, 6, 6, 6]]);
+    model.dispose();
+  });
+
   it('layers.pad refuses bad options at construction', () => {
     expect(() => layers.pad({pad: [1]})).toThrowError(/layers\.pad: argument 'pad' must be an array of integers of even length/);
     expect(() => layers.pad({pad: [1, 1], mode: 'zeros' as never}))
