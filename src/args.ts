@@ -161,3 +161,10 @@ export const TFJS_LAYER_ARGS = [
   'name', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'trainable', 'weights',
   'inputDType',
 ] as const;
+
+/**
+ * Keys tfjs-layers adds to a layer's config when it deserialises a model (`customObjects`, see
+ * tfjs-layers' deserializeKerasObject): a layer that refuses unknown keys must accept them too,
+ * or `tf.loadLayersModel` fails.
+ */
+export const TFJS_DESERIALIZE_ARGS = ['customObjects'] as const;

@@ -19,11 +19,20 @@ export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTrans
 export * from './kernel_names.js';
 
 import * as L from './layers/conv_transpose3d.js';
+import * as LConv from './layers/conv.js';
+import * as LLinear from './layers/linear.js';
+import * as LPad from './layers/padding.js';
 /** Layers, mirroring `tf.layers.*`: `layers.convTranspose3d({inChannels, outChannels, …})`. */
 export const layers = {
   convTranspose3d: L.convTranspose3d,
   convTranspose2d: L.convTranspose2d,
   convTranspose1d: L.convTranspose1d,
+  // Conv, Linear and pad layers (conv.ts, linear.ts, padding.ts)
+  conv3d: LConv.conv3d,
+  conv2d: LConv.conv2d,
+  conv1d: LConv.conv1d,
+  linear: LLinear.linear,
+  pad: LPad.padLayer,
 };
 export {ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
 export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
@@ -40,3 +49,20 @@ export type {SafetensorsEntry, SafetensorsLoadOptions} from './io/safetensors.js
 export {DEFAULT_LIMITS as LOAD_LIMIT_DEFAULTS} from './io/limits.js';
 // Why the cpu kernels run on the JS core (no SIMD, a CSP refusal, a compile error, …), or null.
 export {cpuImplementationReason} from '../kernels/cpu/dispatch.js';
+
+// ---- padding (F.pad) ----
+export {pad, padInfo} from './padding.js';
+export type {PadInfo, PadMode, PadOptions} from './padding.js';
+
+// ---- Conv and Linear layers, F.linear, F.pad's layer ----
+export {linear} from './linear.js';
+export {Conv1d, Conv2d, Conv3d} from './layers/conv.js';
+export type {ConvLayerArgs, ConvPaddingMode} from './layers/conv.js';
+export {Linear} from './layers/linear.js';
+export type {LinearLayerArgs} from './layers/linear.js';
+export {Pad} from './layers/padding.js';
+export type {PadLayerArgs} from './layers/padding.js';
+
+// ---- taking state_dict tensors by key ----
+export {stateDictTaker} from './io/state_dict.js';
+export type {StateDictTaker} from './io/state_dict.js';

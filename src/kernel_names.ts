@@ -40,3 +40,21 @@ export type ConvTranspose3DWeightGradAttrs =
  */
 export const BiasGrad = 'PtBiasGrad';
 export type BiasGradInputs = {dy: TensorInfo};
+
+// ---- padding (F.pad) ----
+/** Padding modes of `pad` (PyTorch's F.pad). */
+export type PadMode = 'constant'|'reflect'|'replicate'|'circular';
+/**
+ * y = F.pad(x, pad, mode, value): `pad` in PyTorch's order (last axis first, pairs (before,
+ * after), negative crops). Gather form: each output element reads one input element (or value).
+ */
+export const Pad = 'PtPad';
+export type PadInputs = {x: TensorInfo};
+export type PadAttrs = {pad: number[], mode: PadMode, value: number}&NamedAttrMap;
+/**
+ * dx = the adjoint of Pad: every dy element added to the input element it was read from (with
+ * reflect, replicate and circular several outputs read one input). `inShape` is x's shape.
+ */
+export const PadGrad = 'PtPadGrad';
+export type PadGradInputs = {dy: TensorInfo};
+export type PadGradAttrs = {pad: number[], mode: PadMode, inShape: number[]}&NamedAttrMap;

@@ -6,3 +6,9 @@ for (const config of typedArrayKernelConfigs('cpu')) {
   // Importing two builds of this package (ESM and CJS) must not throw on re-registration.
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// ---- padding ----
+import {padKernelConfigs} from './padding.js';
+for (const config of padKernelConfigs('cpu', backend => backend as never)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

@@ -24,6 +24,7 @@ import {getKernel, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, regist
 import {conv3dInfo, ConvTranspose3DAttrs, ConvTranspose3DInfo, infoFromAttrs, Triple} from '../../src/geometry.js';
 import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
 import {weightGradInfo} from '../cpu/kernels.js';
+import {padCompositeKernelConfigs} from './padding.js';
 
 /** NCDHW → NDHWC, and back. */
 const TO_NDHWC = [0, 2, 3, 4, 1];
@@ -343,7 +344,8 @@ export function compositeKernelConfigs(
  * for a backend with native kernels of ours) is harmless; `unregisterKernel` first to replace one.
  */
 export function registerCompositeKernels(backendName: string): void {
-  for (const config of compositeKernelConfigs(backendName)) {
+  for (const config of [...compositeKernelConfigs(backendName),
+                        ...padCompositeKernelConfigs(backendName)]) {
     if (getKernel(config.kernelName, backendName) == null) registerKernel(config);
   }
 }

@@ -27,3 +27,9 @@ const adaptWasm: BackendAdapter = backend => {
 for (const config of typedArrayKernelConfigs('wasm', adaptWasm)) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// ---- padding: the cpu loops on the wasm backend's memory ----
+import {padKernelConfigs} from '../cpu/padding.js';
+for (const config of padKernelConfigs('wasm', adaptWasm)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

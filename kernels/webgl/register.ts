@@ -9,3 +9,9 @@ for (const config of webglKernelConfigs()) {
   // Importing two builds of this package (ESM and CJS) must not throw on re-registration.
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// ---- padding ----
+import {padWebglKernelConfigs} from './padding.js';
+for (const config of padWebglKernelConfigs()) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/python3
+"""PyTorch (one thread) times for bench/bench_layers.ts: a Conv3d module and F.pad on the given
+feature map (JSON on stdin: {"input": [...], "pad": [...]}); prints JSON median ms."""
+import json
+import sys
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+cfg = json.load(sys.stdin)
+
+
+def median(fn, reps=9, budget=4.0):
+    fn(); fn()
+    ts = []
+    t_start = time.perf_counter()
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append((time.perf_counter() - t0) * 1000)
+        if time.perf_counter() - t_start > budget and len(ts) >= 3:
+            break
+    ts.sort()
+    return ts[len(ts) // 2]
+
+
+x = torch.randn(*cfg["input"])
+c = cfg["input"][1]
+conv = nn.Conv3d(c, c, 3, padding=1)
+conv_r = nn.Conv3d(c, c, 3, padding=1, padding_mode="replicate")
+out = {"torch": torch.__version__}
+with torch.no_grad():
+    out["conv3d"] = median(lambda: conv(x))
+    out["conv3d_replicate"] = median(lambda: conv_r(x))
+    for mode in ["replicate", "reflect", "circular", "constant"]:
+        out["pad_" + mode] = median(lambda: F.pad(x, tuple(cfg["pad"]), mode=mode))
+xg = x.clone().requires_grad_()
+dy = torch.randn(*F.pad(x, tuple(cfg["pad"]), mode="replicate").shape)
+out["pad_replicate_grad"] = median(
+    lambda: torch.autograd.grad(F.pad(xg, tuple(cfg["pad"]), mode="replicate"), xg, dy))
+print(json.dumps(out))

@@ -1,0 +1,110 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {pad} from '../src/index.js';
+import {MODEL_TORCH_VERSION, padCases, padErrors} from './fixtures/model_fixtures.js';
+import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
+
+/** PyTorch's wording, normalised: its ("2input") typo and the padding-mode set. */
+function phrase(m: string): RegExp {
+  const key = m.replace(/^2input/, 'input').replace(/\(W: 4\)is/, '(W: 4) is')
+      .replace(/Unrecognised padding mode (\w+)/, "Unrecognised padding mode \"$1\"");
+  return new RegExp(key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+}
+
+describeWithBackends(`pad matches PyTorch ${MODEL_TORCH_VERSION}`, backend => {
+  for (const c of padCases) {
+    it(`${c.name}: forward, gradient and double backward`, async () => {
+      await expectNoLeak(async () => {
+        const x = fromFixture(c.input), cot = fromFixture(c.cot);
+        const opts = c.value == null ? {mode: c.mode} : {mode: c.mode, value: c.value};
+        const y = pad(x, c.pad, opts);
+        const fwd = tolerance('forward'), grad = tolerance('grad');
+        await expectTensorClose(y, c.output, fwd.atol, fwd.rtol, c.name);
+        if (backend === 'webgl' && y.size === 0) {
+          // tfjs-webgl 4.22 cannot sum an empty tensor (the loss below); the forward is checked.
+          tf.dispose([x, cot, y]);
+          return;
+        }
+        const dx = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pad(t, c.pad, opts), cot)))(x);
+        await expectTensorClose(dx, c.grad, grad.atol, grad.rtol, `${c.name} d/dx`);
+        // The gradient is linear in cot: its gradient with respect to cot is pad(x) again.
+        const ddcot = tf.grad((u: tf.Tensor) => tf.sum(tf.mul(
+            tf.grad((t: tf.Tensor) => tf.sum(tf.mul(pad(t, c.pad, opts), u)))(x), x)))(cot);
+        const expected = tf.tidy(() => c.mode === 'constant' && c.value ?
+            tf.sub(y, pad(tf.zerosLike(x), c.pad, opts)) : y);
+        await expectTensorClose(ddcot, {shape: y.shape, data: Array.from(await expected.data())},
+                                grad.atol, grad.rtol, `${c.name} double backward`);
+        tf.dispose([x, cot, y, dx, ddcot, expected]);
+      });
+    });
+  }
+
+  it('zero pads: a copy equal to the input, gradient the identity', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.tensor([[[1, 2], [3, 4]]]), cot = tf.tensor([[[5, 6], [7, 8]]]);
+      const y = pad(x, [0, 0, 0, 0], {mode: 'reflect'});
+      const dx = tf.grad((t: tf.Tensor) =>
+          tf.sum(tf.mul(pad(t, [0, 0], {mode: 'replicate'}), cot)))(x);
+      expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]);
+      expect(Array.from(await dx.data())).toEqual([5, 6, 7, 8]);
+      tf.dispose([x, cot, y, dx]);
+    });
+  });
+
+  it('fills with NaN as PyTorch does', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.ones([1, 1, 2]), y = pad(x, [1, 0], {value: NaN});
+      expect(Array.from(await y.data())).toEqual([NaN, 1, 1]);
+      tf.dispose([x, y]);
+    });
+  });
+
+  it('keeps int32 tensors int32 (constant and replicate)', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.tensor([[[1, 2, 3]]], undefined, 'int32');
+      const a = pad(x, [1, 2], {value: 7}), b = pad(x, [2, 1], {mode: 'replicate'});
+      expect(a.dtype).toBe('int32');
+      expect(Array.from(await a.data())).toEqual([7, 1, 2, 3, 7, 7]);
+      expect(Array.from(await b.data())).toEqual([1, 1, 1, 2, 3, 3]);
+      tf.dispose([x, a, b]);
+    });
+  });
+});
+
+describe('pad refuses what PyTorch refuses', () => {
+  for (const e of padErrors) {
+    it(e.name, async () => {
+      await expectNoLeak(() => {
+        const x = tf.zeros(e.shape);
+        const opts = (e.value == null ? {mode: e.mode} : {mode: e.mode, value: e.value}) as
+            Parameters<typeof pad>[2];
+        try {
+          expect(() => pad(x, e.pad, opts)).toThrowError(phrase(e.torchMessage));
+          expect(() => pad(x, e.pad, opts)).toThrowError(/^pad: /);
+        } finally {
+          x.dispose();
+        }
+      });
+    });
+  }
+
+  it('refuses unknown options, non-integer pads and circular pads that outgrow the crop',
+     async () => {
+       await expectNoLeak(() => {
+         const x = tf.zeros([1, 1, 4]);
+         try {
+           expect(() => pad(x, [1, 1], {padding_mode: 'reflect'} as never))
+               .toThrowError(/pad: got an unexpected keyword argument 'padding_mode'/);
+           expect(() => pad(x, [1.5, 1])).toThrowError(/pad: argument 'pad' must be an array of integers, but got \[1\.5, 1\]/);
+           expect(() => pad(x, [-6, 3], {mode: 'reflect'}))
+               .toThrowError(/pad: the negative padding \(-6, 3\) at dimension 2 crops 6 elements from a dimension of size 4/);
+           expect(() => pad(x, [-3, 3], {mode: 'circular'}))
+               .toThrowError(/pad: Padding value causes wrapping around more than once.*1 of its 4 elements remain/);
+           expect(() => pad(x, [1, 1], {value: '1' as never}))
+               .toThrowError(/pad: argument 'value' must be a number, but got "1"/);
+           expect(() => pad(null as never, [1, 1])).toThrowError(/pad: argument 'input' must be a Tensor/);
+         } finally {
+           x.dispose();
+         }
+       });
+     });
+});
