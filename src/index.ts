@@ -35,3 +35,11 @@ export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.
 export {ready} from './ready.js';
 export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatch.js';
 export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
+
+// ---- Pooling and interpolation (issue 14).
+import './pooling_gradients.js';
+export {avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d, poolInfo, poolOutputSize} from './pooling.js';
+export type {AvgPoolOptions, MaxPoolOptions, PoolAttrs, PoolInfo, PoolKind} from './pooling.js';
+export {axisTable, interpolate, interpolateInfo} from './interpolate.js';
+export type {AxisTable, InterpolateAttrs, InterpolateMode, InterpolateOptions} from './interpolate.js';
+export {registerPoolingKernels} from '../kernels/node/pooling.js';

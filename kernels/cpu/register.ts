@@ -6,3 +6,10 @@ for (const config of typedArrayKernelConfigs('cpu')) {
   // Importing two builds of this package (ESM and CJS) must not throw on re-registration.
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// Pooling and interpolation (issue 14): the same JS kernels serve cpu, wasm and tensorflow.
+import {poolingKernelConfigs} from './pooling.js';
+import {interpolateKernelConfigs} from './interpolate.js';
+for (const config of [...poolingKernelConfigs('cpu'), ...interpolateKernelConfigs('cpu')]) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

@@ -16,7 +16,7 @@ interface WasmBackend {
              values?: Float32Array): TensorInfo;
 }
 
-const adaptWasm: BackendAdapter = backend => {
+export const adaptWasm: BackendAdapter = backend => {
   const b = backend as WasmBackend;
   return {
     readSync: dataId => b.readSync(dataId),
@@ -25,5 +25,13 @@ const adaptWasm: BackendAdapter = backend => {
 };
 
 for (const config of typedArrayKernelConfigs('wasm', adaptWasm)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}
+
+// Pooling and interpolation (issue 14): the cpu backend's JS kernels, through the same adapter.
+import {poolingKernelConfigs} from '../cpu/pooling.js';
+import {interpolateKernelConfigs} from '../cpu/interpolate.js';
+for (const config of [...poolingKernelConfigs('wasm', adaptWasm),
+                      ...interpolateKernelConfigs('wasm', adaptWasm)]) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
