@@ -24,6 +24,10 @@ export const layers = {
   convTranspose3d: L.convTranspose3d,
   convTranspose2d: L.convTranspose2d,
   convTranspose1d: L.convTranspose1d,
+  // Pooling and upsampling (issue 14; imports below).
+  maxPool3d: LP.maxPool3d, maxPool2d: LP.maxPool2d, maxPool1d: LP.maxPool1d,
+  avgPool3d: LP.avgPool3d, avgPool2d: LP.avgPool2d, avgPool1d: LP.avgPool1d,
+  upsample: LU.upsample,
 };
 export {ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
 export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
@@ -43,3 +47,10 @@ export type {AvgPoolOptions, MaxPoolOptions, PoolAttrs, PoolInfo, PoolKind} from
 export {axisTable, interpolate, interpolateInfo} from './interpolate.js';
 export type {AxisTable, InterpolateAttrs, InterpolateMode, InterpolateOptions} from './interpolate.js';
 export {registerPoolingKernels} from '../kernels/node/pooling.js';
+
+import * as LP from './layers/pooling.js';
+import * as LU from './layers/upsample.js';
+export {AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d} from './layers/pooling.js';
+export type {AvgPoolLayerArgs, MaxPoolLayerArgs} from './layers/pooling.js';
+export {Upsample} from './layers/upsample.js';
+export type {UpsampleLayerArgs} from './layers/upsample.js';
