@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d} from '../src/index.js';
+import {avgPool1d, avgPool2d, avgPool3d, interpolate, maxPool1d, maxPool2d, maxPool3d} from '../src/index.js';
 import {ourPhrase, POOL_TORCH_VERSION, poolCases, poolErrors} from './fixtures/pool_fixtures.js';
-import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
+import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, testBackends, tolerance} from './util.js';
 
 type PoolFn = (x: tf.Tensor, k: number|number[], o?: object) => tf.Tensor;
 const FNS: Record<string, PoolFn> = {
@@ -115,4 +115,39 @@ describeWithBackends('pooling errors match PyTorch', () => {
       });
     });
   }
+});
+
+// webgl only: a new input size must compile no new shader (sizes are uniforms).
+(testBackends().includes('webgl') ? describe : xdescribe)('pooling and interpolate on webgl', () => {
+  let previous: string;
+  beforeAll(async () => {
+    previous = tf.getBackend();
+    await tf.setBackend('webgl');
+  });
+  afterAll(async () => {
+    await tf.setBackend(previous);
+  });
+
+  it('compiles each shader once, not once per input size', async () => {
+    const cache = (tf.backend() as unknown as {binaryCache: Record<string, unknown>}).binaryCache;
+    const names = ['PoolProgram', 'PoolGradProgram', 'InterpolateProgram', 'InterpolateGradProgram'];
+    const ours = () => Object.keys(cache).filter(k => names.some(n => k.startsWith(n + '_')));
+    const before = ours().length;
+    const counts: number[] = [];
+    for (const size of [4, 5, 6]) {
+      await expectNoLeak(async () => {
+        const x = tf.randomNormal([1, 2, size, size + 1, size]);
+        const f = (t: tf.Tensor) => tf.add(
+            tf.sum(interpolate(maxPool3d(t, 2, {ceilMode: true}), {scaleFactor: 1.5, mode: 'trilinear'})),
+            tf.sum(interpolate(avgPool3d(t, 3, {stride: 2, padding: 1}), {size: [3, 2, 3]})));
+        const dx = tf.grad(f)(x);
+        await dx.data();
+        tf.dispose([x, dx]);
+      });
+      counts.push(ours().length - before);
+    }
+    // Some may exist from earlier specs (same hyper-parameters, same source); none is new later.
+    expect(counts[0]).toBeGreaterThanOrEqual(1);
+    expect(counts).toEqual([counts[0], counts[0], counts[0]]);
+  });
 });

@@ -9,3 +9,10 @@ for (const config of webglKernelConfigs()) {
   // Importing two builds of this package (ESM and CJS) must not throw on re-registration.
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// Pooling and interpolation (issue 14).
+import {webglPoolingKernelConfigs} from './pooling.js';
+import {webglInterpolateKernelConfigs} from './interpolate.js';
+for (const config of [...webglPoolingKernelConfigs(), ...webglInterpolateKernelConfigs()]) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}
