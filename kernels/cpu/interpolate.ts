@@ -64,28 +64,96 @@ export function interpolateForward(
   const [td, th, tw] = axisTables(xShape, a);
   const planes = n * c;
   if (a.mode !== 'linear') {
+    // Gather only distinct source rows; a row (or a whole H·W slab) whose source is the previous
+    // one's is a copy of what was just written.
     const y = new Float32Array(planes * oD * oH * oW);
+    const slab = oH * oW;
     for (let pl = 0, r = 0; pl < planes; pl++) {
-      let prevSrc = -1;
-      for (let od = 0; od < oD; od++) {
-        for (let oh = 0; oh < oH; oh++, r += oW) {
-          const src = ((pl * D + td.i0[od]) * H + th.i0[oh]) * W;
-          if (src === prevSrc) {
-            y.copyWithin(r, r - oW, r);
+      for (let od = 0; od < oD; od++, r += slab) {
+        if (od > 0 && td.i0[od] === td.i0[od - 1]) {
+          y.copyWithin(r, r - slab, r);
+          continue;
+        }
+        for (let oh = 0; oh < oH; oh++) {
+          const row = r + oh * oW;
+          if (oh > 0 && th.i0[oh] === th.i0[oh - 1]) {
+            y.copyWithin(row, row - oW, row);
             continue;
           }
-          prevSrc = src;
-          for (let ow = 0; ow < oW; ow++) y[r + ow] = x[src + tw.i0[ow]];
+          const src = ((pl * D + td.i0[od]) * H + th.i0[oh]) * W;
+          for (let ow = 0; ow < oW; ow++) y[row + ow] = x[src + tw.i0[ow]];
         }
       }
     }
     return y;
   }
-  let t = x;
-  if (!identity(tw, W)) t = axisPass(t, planes * D * H, W, 1, tw);
-  if (!identity(th, H)) t = axisPass(t, planes * D, H, oW, th);
-  if (!identity(td, D)) t = axisPass(t, planes, D, oH * oW, td);
-  return t === x ? x.slice() : t;
+  return linearForward(x, planes, [D, H, W], [td, th, tw]);
+}
+
+/** One input depth slice x[base, base + H·W) interpolated along W then H into `t` (oH×oW). */
+function linearSlice(x: Float32Array, base: number, H: number, W: number, tw: AxisTable,
+                     th: AxisTable, idW: boolean, idH: boolean, rows: Float32Array,
+                     t: Float32Array): Float32Array {
+  const oW = tw.i0.length, oH = th.i0.length;
+  const src = idW ? x.subarray(base, base + H * W) : rows;
+  if (!idW) {
+    const {i0, i1, w0, w1} = tw;
+    for (let h = 0; h < H; h++) {
+      const s = base + h * W, r = h * oW;
+      for (let o = 0; o < oW; o++) rows[r + o] = w0[o] * x[s + i0[o]] + w1[o] * x[s + i1[o]];
+    }
+  }
+  if (idH) {
+    t.set(src);
+    return t;
+  }
+  for (let o = 0; o < oH; o++) {
+    const r0 = th.i0[o] * oW, r1 = th.i1[o] * oW, r = o * oW, u = th.w0[o], v = th.w1[o];
+    for (let b = 0; b < oW; b++) t[r + b] = u * src[r0 + b] + v * src[r1 + b];
+  }
+  return t;
+}
+
+/**
+ * The linear modes in one pass over the output: per plane, each input depth slice is
+ * interpolated along W (2 taps) then H (2 taps) into an oH×oW slab, at most two of which are
+ * kept (the source depths only grow with od); each output slab is then w0·slab(d0) +
+ * w1·slab(d1). This is PyTorch's nesting (W innermost), without full-size intermediates. An
+ * axis whose size does not change is a copy, as in PyTorch (no 0·x term, so an ∞ stays ∞).
+ */
+function linearForward(x: Float32Array, planes: number, [D, H, W]: number[],
+                       [td, th, tw]: AxisTable[]): Float32Array {
+  const oD = td.i0.length, oH = th.i0.length, oW = tw.i0.length, slab = oH * oW;
+  const idW = identity(tw, W), idH = identity(th, H), idD = identity(td, D);
+  const y = new Float32Array(planes * oD * slab);
+  const rows = new Float32Array(H * oW);  // one depth slice interpolated along W
+  const cache = [new Float32Array(slab), new Float32Array(slab)];
+  const cached = [-1, -1];
+  let last = 0;  // the slot returned last: a new slice goes to the other one
+  const slabOf = (pl: number, d: number): Float32Array => {
+    for (let c = 0; c < 2; c++) {
+      if (cached[c] === pl * D + d) {
+        last = c;
+        return cache[c];
+      }
+    }
+    last = 1 - last;
+    cached[last] = pl * D + d;
+    return linearSlice(x, (pl * D + d) * H * W, H, W, tw, th, idW, idH, rows, cache[last]);
+  };
+  for (let pl = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      const r = (pl * oD + od) * slab;
+      if (idD) {
+        y.set(slabOf(pl, od), r);
+        continue;
+      }
+      const a = slabOf(pl, td.i0[od]), b = slabOf(pl, td.i1[od]);
+      const u = td.w0[od], v = td.w1[od];
+      for (let i = 0; i < slab; i++) y[r + i] = u * a[i] + v * b[i];
+    }
+  }
+  return y;
 }
 
 /** dx = the adjoint of interpolateForward applied to dy (x's 5-D shape `xShape`). */

@@ -41,11 +41,14 @@ function axes(info: PoolInfo): PoolAxis[] {
 }
 
 /**
+ * The readable gather loops below (…Reference) are the oracle of the fast row-sweep versions
+ * (maxPoolForward, avgPoolForward), which test/pooling_test.ts compares on random geometries.
+ *
  * y = max over each window (−∞ padding; NaN wins, as PyTorch's `val > max || isnan(val)`);
  * `argmax` (optional) gets the in-plane index of each window's first maximum, −1 for a window
  * with no tap inside the input.
  */
-export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
+export function maxPoolReference(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
     Float32Array {
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const [ad, ah, aw] = axes(info);
@@ -74,6 +77,193 @@ export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Ar
           }
           y[o] = m;
           if (argmax) argmax[o] = at;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+
+/**
+ * Per kernel tap kw along W: the outputs ow whose tap kw lands inside the row, a contiguous
+ * range [owLo[kw], owHi[kw]), and the input offset of ow = 0 (start + kw·d, may be negative).
+ */
+function rowTaps(info: PoolInfo) {
+  const W = info.inSize[2], oW = info.outSize[2], K = info.kernelSize[2];
+  const s = info.stride[2], p = info.padding[2], d = info.dilation[2];
+  const owLo = new Int32Array(K), owHi = new Int32Array(K), off = new Int32Array(K);
+  for (let kw = 0; kw < K; kw++) {
+    off[kw] = kw * d - p;  // input index of tap kw of output ow: ow·s + off
+    // 0 ≤ ow·s + off < W  ⇔  ⌈−off / s⌉ ≤ ow ≤ ⌊(W − 1 − off) / s⌋
+    owLo[kw] = Math.min(oW, Math.max(0, Math.ceil(-off[kw] / s)));
+    owHi[kw] = Math.max(owLo[kw], Math.min(oW, Math.floor((W - 1 - off[kw]) / s) + 1));
+  }
+  return {owLo, owHi, off, s};
+}
+
+
+/**
+ * Windows that tile the input (kernel = stride, no padding, no dilation, no partial window):
+ * the common down-sampling layer. Every tap is inside, so each output is a plain loop over its
+ * window's rows, W taps innermost and contiguous. Null when the geometry is not tiled.
+ */
+function tiledTaps(info: PoolInfo): Int32Array|null {
+  for (let a = 0; a < 3; a++) {
+    const k = info.kernelSize[a];
+    if (info.stride[a] !== k || info.padding[a] !== 0 || info.dilation[a] !== 1 ||
+        info.outSize[a] * k > info.inSize[a]) {
+      return null;
+    }
+  }
+  // Offsets of a window's taps from its first one, in window order (kd, kh, kw).
+  const [, H, W] = info.inSize, [kd, kh, kw] = info.kernelSize;
+  const taps = new Int32Array(kd * kh * kw);
+  for (let i = 0, t = 0; i < kd; i++) {
+    for (let j = 0; j < kh; j++) for (let k = 0; k < kw; k++) taps[t++] = (i * H + j) * W + k;
+  }
+  return taps;
+}
+
+// Two copies rather than one with a flag: V8 keeps each accumulator loop monomorphic.
+function tiledMax(x: Float32Array, info: PoolInfo, taps: Int32Array): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [kd, kh, kw] = info.kernelSize;
+  const planes = info.batchSize * info.channels, inVol = D * H * W, nt = taps.length;
+  // Even-width windows take their W taps two at a time (fewer loop trips, same order).
+  const pair = kw % 2 === 0 ? 2 : 1;
+  const y = new Float32Array(planes * oD * oH * oW);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const origin = pl * inVol + (od * kd * H + oh * kh) * W;
+        for (let ow = 0, b = origin; ow < oW; ow++, o++, b += kw) {
+          let m = -Infinity;
+          for (let t = 0; t < nt; t += pair) {
+            const v = x[b + taps[t]];
+            if (v > m || v !== v) m = v;  // NaN wins, as in PyTorch
+            if (pair === 2) {
+              const u = x[b + taps[t] + 1];
+              if (u > m || u !== u) m = u;
+            }
+          }
+          y[o] = m;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function tiledAvg(x: Float32Array, info: PoolInfo, taps: Int32Array, divisor: number):
+    Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [kd, kh, kw] = info.kernelSize;
+  const planes = info.batchSize * info.channels, inVol = D * H * W, nt = taps.length;
+  const y = new Float32Array(planes * oD * oH * oW);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const origin = pl * inVol + (od * kd * H + oh * kh) * W;
+        for (let ow = 0, b = origin; ow < oW; ow++, o++, b += kw) {
+          let sum = 0.5 - 0.5;  // a double from the start
+          for (let t = 0; t < nt; t++) sum += x[b + taps[t]];
+          y[o] = sum / divisor;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * maxPoolReference, fast: for each output row (plane, od, oh), sweep the valid input rows
+ * (kd, kh) and taps kw in window order, each over the outputs ow it reaches, keeping the
+ * running maximum per ow. Every ow still sees its taps in (kd, kh, kw) order, so the first
+ * maximum (and NaN's rule) is the reference's; the inner loop runs over ow with no tests.
+ */
+export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
+    Float32Array {
+  const taps = argmax ? null : tiledTaps(info);
+  if (taps) return tiledMax(x, info, taps);
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const [ad, ah] = axes(info);
+  const dd = info.dilation[0], dh = info.dilation[1];
+  const {owLo, owHi, off, s} = rowTaps(info);
+  const K = info.kernelSize[2];
+  const planes = info.batchSize * info.channels, inVol = D * H * W, outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  const at = argmax ?? new Int32Array(0);
+  const track = argmax != null;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const r = (pl * oD + od) * oH * oW + oh * oW;
+        y.fill(-Infinity, r, r + oW);
+        if (track) at.fill(-1, r, r + oW);
+        for (let kd = ad.lo[od]; kd < ad.hi[od]; kd++) {
+          const rowD = (ad.start[od] + kd * dd) * H;
+          for (let kh = ah.lo[oh]; kh < ah.hi[oh]; kh++) {
+            const row = (rowD + ah.start[oh] + kh * dh) * W;
+            for (let kw = 0; kw < K; kw++) {
+              const i0 = row + off[kw], b = base + i0;
+              if (!track) {
+                // Value only: Math.max is branch-free, and NaN wins as in PyTorch.
+                for (let ow = owLo[kw]; ow < owHi[kw]; ow++) {
+                  y[r + ow] = Math.max(y[r + ow], x[b + ow * s]);
+                }
+                continue;
+              }
+              for (let ow = owLo[kw]; ow < owHi[kw]; ow++) {
+                const v = x[b + ow * s];
+                if (v > y[r + ow] || v !== v) {
+                  y[r + ow] = v;
+                  at[r + ow] = i0 + ow * s;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** avgPoolReference, fast: the same row sweep, summing (in float64) per output row. */
+export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
+  const taps = tiledTaps(info);
+  if (taps) {
+    const [kd, kh, kw] = info.kernelSize;
+    return tiledAvg(x, info, taps, info.divisorOverride || kd * kh * kw);
+  }
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const ax = axes(info), [ad, ah, aw] = ax;
+  const div = avgDivisors(info, ax);
+  const {owLo, owHi, off, s} = rowTaps(info);
+  const K = info.kernelSize[2];
+  const planes = info.batchSize * info.channels, inVol = D * H * W, outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  const acc = new Float64Array(oW);
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        acc.fill(0);
+        for (let kd = ad.lo[od]; kd < ad.hi[od]; kd++) {
+          const rowD = (ad.start[od] + kd) * H;
+          for (let kh = ah.lo[oh]; kh < ah.hi[oh]; kh++) {
+            const row = base + (rowD + ah.start[oh] + kh) * W;
+            for (let kw = 0; kw < K; kw++) {
+              const b = row + off[kw];
+              for (let ow = owLo[kw]; ow < owHi[kw]; ow++) acc[ow] += x[b + ow * s];
+            }
+          }
+        }
+        const r = (pl * oD + od) * oH * oW + oh * oW, j = (od * oH + oh) * oW;
+        const rowsOk = ad.lo[od] < ad.hi[od] && ah.lo[oh] < ah.hi[oh];
+        for (let ow = 0; ow < oW; ow++) {
+          // An empty window (all padding) is 0, as in PyTorch.
+          y[r + ow] = rowsOk && aw.lo[ow] < aw.hi[ow] ? acc[ow] / div[j + ow] : 0;
         }
       }
     }
@@ -114,7 +304,7 @@ function avgDivisors(info: PoolInfo, [ad, ah, aw]: PoolAxis[]): Float64Array {
 }
 
 /** y = Σ window / divisor (zero padding; avg_pool has no dilation, so the taps are a box). */
-export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
+export function avgPoolReference(x: Float32Array, info: PoolInfo): Float32Array {
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const ax = axes(info), [ad, ah, aw] = ax;
   const div = avgDivisors(info, ax);
