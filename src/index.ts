@@ -41,7 +41,6 @@ export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatc
 export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
 
 // ---- Pooling and interpolation (issue 14).
-import './pooling_gradients.js';
 export {avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d, poolInfo, poolOutputSize} from './pooling.js';
 export type {AvgPoolOptions, MaxPoolOptions, PoolAttrs, PoolInfo, PoolKind} from './pooling.js';
 export {axisTable, interpolate, interpolateInfo} from './interpolate.js';

@@ -5,14 +5,15 @@
  * adjoints of their forward loops. Those two adjoints are linear, and their own gradients are
  * the forward kernels again (double backward).
  */
-import {engine, GradConfig, registerGradient, Tensor} from '@tensorflow/tfjs-core';
+import {engine, GradConfig, Tensor} from '@tensorflow/tfjs-core';
 import {AvgPool, AvgPoolGrad, Interpolate, InterpolateGrad, MaxPool, MaxPoolGrad} from './kernel_names.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const run = (name: string, inputs: object, attrs: object) =>
     engine().runKernel(name, inputs as any, attrs as any) as Tensor;  // eslint-disable-line
 
-const configs: GradConfig[] = [
+/** Registered by gradients.ts (a file package.json lists as having side effects). */
+export const poolingGradConfigs: GradConfig[] = [
   {
     kernelName: MaxPool,
     inputsToSave: ['x'],
@@ -39,4 +40,3 @@ const configs: GradConfig[] = [
     gradFunc: (ddx, _, attrs) => ({dy: () => run(Interpolate, {x: ddx}, attrs)}),
   },
 ];
-for (const config of configs) registerGradient(config);
