@@ -128,6 +128,32 @@ describeWithBackends('pooling errors match PyTorch', () => {
     await tf.setBackend(previous);
   });
 
+  it('float16 render targets (WEBGL_RENDER_FLOAT32_ENABLED false): fixtures within float16 ' +
+     'tolerance', async () => {
+    const flag = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', false);
+    try {
+      for (const c of poolCases.filter((_, i) => i % 4 === 0)) {
+        await expectNoLeak(async () => {
+          const x = fromFixture(c.input), g = fromFixture(c.cot);
+          const f = (t: tf.Tensor) => fnOf(c.kind, c.nd)(t, c.kernelSize, c.options);
+          const y = f(x), dx = tf.grad(f)(x, g);
+          await expectTensorClose(y, c.output, 2e-2, 2e-2, `${c.name} float16`);
+          await expectTensorClose(dx, c.grad, 5e-2, 5e-2, `${c.name} float16 grad`);
+          tf.dispose([x, g, y, dx]);
+        });
+      }
+      await expectNoLeak(async () => {
+        const x = tf.randomNormal([1, 1, 2, 2, 2]);
+        const y = interpolate(x, {scaleFactor: 2, mode: 'trilinear'});
+        expect(y.shape).toEqual([1, 1, 4, 4, 4]);
+        tf.dispose([x, y]);
+      });
+    } finally {
+      tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', flag);
+    }
+  });
+
   it('compiles each shader once, not once per input size', async () => {
     const cache = (tf.backend() as unknown as {binaryCache: Record<string, unknown>}).binaryCache;
     const names = ['PoolProgram', 'PoolGradProgram', 'InterpolateProgram', 'InterpolateGradProgram'];

@@ -8,7 +8,7 @@
  * same texture), each weighted by the table's weight for that input. No shape is baked into the
  * source: sizes and table offsets are uniforms.
  */
-import {util} from '@tensorflow/tfjs-core';
+import {env, util} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {axisTables, InterpolateAttrs} from '../../src/interpolate.js';
@@ -171,10 +171,15 @@ function runWithTable(
   }
 }
 
+/** Table indices must be exact in the texture: float32 below 2^24, float16 (no float32 render
+ * targets) below 2^11. */
 function checkTableIndices(xShape: readonly number[], outSize: readonly number[]) {
-  if ([...xShape.slice(2), ...outSize].some(s => s >= 2 ** 24)) {
-    throw new Error(`interpolate (webgl): spatial sizes must be below 2^24 (indices are ` +
-        `float32 in the table texture), but got input ${xShape} and output size ${outSize}`);
+  const f32 = env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  const limit = f32 ? 2 ** 24 : 2 ** 11;
+  if ([...xShape.slice(2), ...outSize].some(s => s > limit)) {
+    throw new Error(`interpolate (webgl): spatial sizes must be at most ${limit} (indices are ` +
+        `${f32 ? 'float32' : 'float16'} in the table texture), but got input ` +
+        `[${xShape.join(', ')}] and output size [${outSize.join(', ')}]; use another backend`);
   }
 }
 
