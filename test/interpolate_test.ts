@@ -27,6 +27,17 @@ describeWithBackends('interpolate matches PyTorch ' + POOL_TORCH_VERSION, () => 
     });
   }
 
+  it('an empty batch gives an empty result (and gradient), as in PyTorch', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.zeros([0, 2, 4, 4, 4]);
+      const y = interpolate(x, {scaleFactor: 2, mode: 'trilinear'});
+      const dx = tf.grad((t: tf.Tensor) => interpolate(t, {scaleFactor: 2}))(x);
+      expect(y.shape).toEqual([0, 2, 8, 8, 8]);
+      expect(dx.shape).toEqual([0, 2, 4, 4, 4]);
+      tf.dispose([x, y, dx]);
+    });
+  });
+
   it('second derivative: the gradient of the gradient is the forward again', async () => {
     await expectNoLeak(async () => {
       const c = interpolateCases.find(k => k.name === 'trilinear_scale1.7')!;
