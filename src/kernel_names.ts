@@ -52,6 +52,11 @@ export const MaxPool = 'PtMaxPool';
 export const AvgPool = 'PtAvgPool';
 export type PoolInputs = {x: TensorInfo};
 export type PoolKernelAttrs = PoolAttrs&NamedAttrMap;
+/**
+ * int32 indices of MaxPool's maxima (PyTorch's return_indices: each window's first maximum as a
+ * flat index into its input plane D·H·W; −1 for a window with no tap inside the input).
+ */
+export const MaxPoolIndices = 'PtMaxPoolIndices';
 /** dx of MaxPool: each window's dy goes to its first maximum (in window order). */
 export const MaxPoolGrad = 'PtMaxPoolGrad';
 export type MaxPoolGradInputs = {x: TensorInfo, dy: TensorInfo};

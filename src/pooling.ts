@@ -10,7 +10,7 @@
 import {engine, reshape, Tensor, TensorLike, tidy} from '@tensorflow/tfjs-core';
 import {checkBool, checkInt, checkIntTuple, checkOptions, checkOutputSize, describeValue} from './args.js';
 import {fmtShape, SpatialDims, SpatialOption, Triple} from './geometry.js';
-import {AvgPool, MaxPool} from './kernel_names.js';
+import {AvgPool, MaxPool, MaxPoolIndices} from './kernel_names.js';
 import {toFloatTensor} from './op_util.js';
 
 export type PoolKind = 'max'|'avg';
@@ -24,6 +24,11 @@ export interface MaxPoolOptions {
   dilation?: SpatialOption;
   /** Output sizes rounded up (a last, partial window), as PyTorch's ceil_mode. Default false. */
   ceilMode?: boolean;
+  /**
+   * Also return the int32 indices of the maxima (PyTorch's return_indices, which are int64):
+   * the op returns [output, indices]. Each index is flat over the input's spatial axes.
+   */
+  returnIndices?: boolean;
 }
 
 export interface AvgPoolOptions {
@@ -59,7 +64,7 @@ export interface PoolInfo extends PoolAttrs {
   outShape: number[];
 }
 
-const MAX_OPTIONS = ['stride', 'padding', 'dilation', 'ceilMode'] as const;
+const MAX_OPTIONS = ['stride', 'padding', 'dilation', 'ceilMode', 'returnIndices'] as const;
 const AVG_OPTIONS = ['stride', 'padding', 'ceilMode', 'countIncludePad', 'divisorOverride'] as const;
 // F.avg_pool1d has no divisor_override.
 const AVG1D_OPTIONS = ['stride', 'padding', 'ceilMode', 'countIncludePad'] as const;
@@ -108,6 +113,7 @@ export function poolInfo(
   const p = checkIntTuple(fnName, 'padding', opts.padding, nd, new Array(nd).fill(0));
   const d = checkIntTuple(fnName, 'dilation', opts.dilation, nd, new Array(nd).fill(1));
   const ceilMode = checkBool(fnName, 'ceilMode', opts.ceilMode, false);
+  checkBool(fnName, 'returnIndices', opts.returnIndices, false);
   const countIncludePad = checkBool(fnName, 'countIncludePad', opts.countIncludePad, true);
   const divisorOverride = opts.divisorOverride == null ? 0 :
       checkInt(fnName, 'divisorOverride', opts.divisorOverride, -(2 ** 31));
@@ -184,7 +190,7 @@ export function poolInfoFromAttrs(xShape: readonly number[], a: PoolAttrs): Pool
 
 function runPool(
     kind: PoolKind, nd: SpatialDims, x: Tensor|TensorLike, kernelSize: SpatialOption,
-    options: MaxPoolOptions|AvgPoolOptions|undefined): Tensor {
+    options: MaxPoolOptions|AvgPoolOptions|undefined): Tensor|[Tensor, Tensor] {
   const fnName = poolOpName(kind, nd);
   if (kernelSize === undefined) {
     throw new Error(`${fnName}: missing required argument 'kernelSize' (got ` +
@@ -194,43 +200,47 @@ function runPool(
     const $x = toFloatTensor(x, 'input', fnName);
     const info = poolInfo(kind, nd, $x.shape, kernelSize, options, fnName);
     const x5 = $x.rank === 5 ? $x : reshape($x, info.inShape);
-    const y = engine().runKernel(kind === 'max' ? MaxPool : AvgPool, {x: x5},
-        // eslint-disable-next-line @typescript-eslint/no-explicit-any
-        poolAttrsOf(info) as any) as Tensor;
-    return info.userOutShape.length === 5 ? y : reshape(y, info.userOutShape);
+    const toUser = (t: Tensor) =>
+        info.userOutShape.length === 5 ? t : reshape(t, info.userOutShape);
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const attrs = poolAttrsOf(info) as any;
+    const y = toUser(engine().runKernel(kind === 'max' ? MaxPool : AvgPool, {x: x5}, attrs) as Tensor);
+    if (!(options as MaxPoolOptions | undefined)?.returnIndices) return y;
+    return [y, toUser(engine().runKernel(MaxPoolIndices, {x: x5}, attrs) as Tensor)];
   });
 }
 
+type MaxPoolFn = {
+  (x: Tensor|TensorLike, kernelSize: SpatialOption,
+   options: MaxPoolOptions&{returnIndices: true}): [Tensor, Tensor];
+  (x: Tensor|TensorLike, kernelSize: SpatialOption, options?: MaxPoolOptions): Tensor;
+};
+const maxPoolNd = (nd: SpatialDims): MaxPoolFn =>
+    ((x: Tensor|TensorLike, kernelSize: SpatialOption, options?: MaxPoolOptions) =>
+         runPool('max', nd, x, kernelSize, options)) as MaxPoolFn;
+
 /**
- * `F.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode)`: input [N, C, D, H, W]
- * or [C, D, H, W]. NaN wins, as in PyTorch; the gradient goes to the first maximum of a window.
+ * `F.max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)`:
+ * input [N, C, D, H, W] or [C, D, H, W]. NaN wins, as in PyTorch; the gradient goes to the first
+ * maximum of a window. With `returnIndices: true`, returns [output, int32 indices].
  */
-export function maxPool3d(x: Tensor|TensorLike, kernelSize: SpatialOption,
-                          options?: MaxPoolOptions): Tensor {
-  return runPool('max', 3, x, kernelSize, options);
-}
+export const maxPool3d: MaxPoolFn = maxPoolNd(3);
 /** `F.max_pool2d`: input [N, C, H, W] or [C, H, W]. */
-export function maxPool2d(x: Tensor|TensorLike, kernelSize: SpatialOption,
-                          options?: MaxPoolOptions): Tensor {
-  return runPool('max', 2, x, kernelSize, options);
-}
+export const maxPool2d: MaxPoolFn = maxPoolNd(2);
 /** `F.max_pool1d`: input [N, C, L] or [C, L]. */
-export function maxPool1d(x: Tensor|TensorLike, kernelSize: SpatialOption,
-                          options?: MaxPoolOptions): Tensor {
-  return runPool('max', 1, x, kernelSize, options);
-}
+export const maxPool1d: MaxPoolFn = maxPoolNd(1);
 /** `F.avg_pool3d(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override)`. */
 export function avgPool3d(x: Tensor|TensorLike, kernelSize: SpatialOption,
                           options?: AvgPoolOptions): Tensor {
-  return runPool('avg', 3, x, kernelSize, options);
+  return runPool('avg', 3, x, kernelSize, options) as Tensor;
 }
 /** `F.avg_pool2d`: input [N, C, H, W] or [C, H, W]. */
 export function avgPool2d(x: Tensor|TensorLike, kernelSize: SpatialOption,
                           options?: AvgPoolOptions): Tensor {
-  return runPool('avg', 2, x, kernelSize, options);
+  return runPool('avg', 2, x, kernelSize, options) as Tensor;
 }
 /** `F.avg_pool1d`: input [N, C, L] or [C, L]. */
 export function avgPool1d(x: Tensor|TensorLike, kernelSize: SpatialOption,
                           options?: AvgPoolOptions): Tensor {
-  return runPool('avg', 1, x, kernelSize, options);
+  return runPool('avg', 1, x, kernelSize, options) as Tensor;
 }

@@ -22,6 +22,21 @@ describeWithBackends('pooling matches PyTorch ' + POOL_TORCH_VERSION, () => {
       });
     });
 
+    if (c.indices) {
+      it(`${c.name}: returnIndices gives PyTorch's indices (ties: the first maximum)`, async () => {
+        await expectNoLeak(async () => {
+          const x = fromFixture(c.input);
+          const [y, idx] = (fnOf(c.kind, c.nd) as unknown as (...a: unknown[]) => tf.Tensor[])(
+              x, c.kernelSize, {...c.options, returnIndices: true});
+          await expectTensorClose(y, c.output, 2e-4, 2e-4, c.name);
+          expect(idx.dtype).toBe('int32');
+          expect(idx.shape).toEqual(c.indices!.shape);
+          expect(Array.from(await idx.data())).toEqual(c.indices!.data);
+          tf.dispose([x, y, idx]);
+        });
+      });
+    }
+
     it(`${c.name}: input gradient`, async () => {
       await expectNoLeak(async () => {
         const x = fromFixture(c.input), g = fromFixture(c.cot);
@@ -99,6 +114,10 @@ describeWithBackends('pooling errors match PyTorch', () => {
      /maxPool2d: got an unexpected keyword argument 'divisorOverride'/],
     ['a non-integer kernel', () => maxPool3d(x(), 1.5),
      /maxPool3d: kernelSize must either be a single int, or a tuple of three ints, but got 1\.5/],
+    ['returnIndices in average pooling', () => avgPool2d(tf.zeros([1, 2, 4, 4]), 2, {returnIndices: true} as object),
+     /avgPool2d: got an unexpected keyword argument 'returnIndices'/],
+    ['a non-boolean returnIndices', () => maxPool3d(x(), 2, {returnIndices: 'yes'} as object),
+     /maxPool3d: argument 'returnIndices' must be a boolean, but got "yes"/],
     ['a non-boolean ceilMode', () => maxPool3d(x(), 2, {ceilMode: 1} as object),
      /maxPool3d: argument 'ceilMode' must be a boolean, but got 1/],
     ['a non-integer divisor', () => avgPool3d(x(), 2, {divisorOverride: 2.5}),

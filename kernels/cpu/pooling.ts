@@ -8,7 +8,7 @@
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {PoolAttrs, PoolInfo, poolInfoFromAttrs} from '../../src/pooling.js';
-import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, PoolGradKernelAttrs} from '../../src/kernel_names.js';
+import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, PoolGradKernelAttrs} from '../../src/kernel_names.js';
 import {fmtShape} from '../../src/geometry.js';
 import {BackendAdapter, readF32} from './kernels.js';
 
@@ -381,6 +381,18 @@ const maxPoolKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, 
   return b.makeTensorInfo(info.outShape, 'float32', maxPoolForward(readF32(b, x), info));
 };
 
+const maxPoolIndicesKernel = (adapt: BackendAdapter): KernelFunc =>
+    ({inputs, backend, attrs}) => {
+      const {x} = inputs as {x: TensorInfo};
+      const b = adapt(backend);
+      const info = poolInfoFromAttrs(x.shape, attrs as unknown as PoolAttrs);
+      const at = new Int32Array(info.outShape.reduce((p, q) => p * q, 1));
+      maxPoolForward(readF32(b, x), info, at);
+      // An int32 tensor: the adapters pass dtype and values through to the backend.
+      return (b.makeTensorInfo as unknown as
+              (s: number[], d: 'int32', v: Int32Array) => TensorInfo)(info.outShape, 'int32', at);
+    };
+
 const avgPoolKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
   const b = adapt(backend);
@@ -411,6 +423,7 @@ export function poolingKernelConfigs(
   return [
     {kernelName: MaxPool, backendName, kernelFunc: maxPoolKernel(adapt)},
     {kernelName: AvgPool, backendName, kernelFunc: avgPoolKernel(adapt)},
+    {kernelName: MaxPoolIndices, backendName, kernelFunc: maxPoolIndicesKernel(adapt)},
     {kernelName: MaxPoolGrad, backendName, kernelFunc: maxPoolGradKernel(adapt)},
     {kernelName: AvgPoolGrad, backendName, kernelFunc: avgPoolGradKernel(adapt)},
   ];

@@ -7,11 +7,11 @@
  * that contain it (o·s − p + k·d = i, solved per axis with imod) and sums their contributions;
  * max pooling's recomputes each such window's first maximum.
  */
-import {util} from '@tensorflow/tfjs-core';
+import {env, util} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {PoolAttrs, PoolInfo, poolInfoFromAttrs} from '../../src/pooling.js';
-import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, PoolGradKernelAttrs} from '../../src/kernel_names.js';
+import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, PoolGradKernelAttrs} from '../../src/kernel_names.js';
 import {poolGradInfo} from '../cpu/pooling.js';
 import {checkFitsTexture, checkWebGL2, flatView} from './kernels.js';
 import {constants, Uniform} from './programs.js';
@@ -94,9 +94,10 @@ export class PoolProgram implements GPGPUProgram {
   enableShapeUniforms = true;
   customUniforms = SIZE_UNIFORMS;
 
-  constructor(kind: 'max'|'avg', info: PoolInfo) {
+  constructor(kind: 'max'|'avg'|'argmax', info: PoolInfo) {
     this.outputShape = [util.sizeFromShape(info.outShape)];
-    const body = kind === 'max' ? `
+    const body = kind === 'argmax' ? `
+  setOutput(float(argmaxOf(base, d, h, w)));` : kind === 'max' ? `
   int at = argmaxOf(base, d, h, w);
   // An empty window (only padding) is −∞, as in PyTorch.
   setOutput(at < 0 ? uintBitsToFloat(0xff800000u) : getX(base + at));` : `
@@ -184,17 +185,19 @@ function uniforms(info: PoolInfo): number[][] {
 }
 
 function runFlat(backend: MathBackendWebGL, program: GPGPUProgram, inputs: TensorInfo[],
-                 info: PoolInfo, outShape: number[]): TensorInfo {
+                 info: PoolInfo, outShape: number[],
+                 dtype: 'float32'|'int32' = 'float32'): TensorInfo {
   if (util.sizeFromShape(outShape) === 0 || inputs.some(t => util.sizeFromShape(t.shape) === 0)) {
     // Empty batch: nothing to sample (the result is empty or, for a gradient, zeros).
-    return backend.makeTensorInfo(outShape, 'float32',
-                                  new Float32Array(util.sizeFromShape(outShape)));
+    const n = util.sizeFromShape(outShape);
+    return backend.makeTensorInfo(outShape, dtype,
+                                  dtype === 'int32' ? new Int32Array(n) : new Float32Array(n));
   }
   const temps: TensorInfo[] = [];
   try {
     const views = inputs.map(t => flatView(backend, t, temps));
-    const out = backend.runWebGLProgram(program, views, 'float32', uniforms(info));
-    return {dataId: out.dataId, shape: outShape, dtype: 'float32'};
+    const out = backend.runWebGLProgram(program, views, dtype, uniforms(info));
+    return {dataId: out.dataId, shape: outShape, dtype};
   } finally {
     for (const t of temps) backend.disposeIntermediateTensorInfo(t);
   }
@@ -208,6 +211,26 @@ const poolKernel = (kind: 'max'|'avg'): KernelFunc => ({inputs, backend, attrs})
   checkFitsTexture(name, 'output', info.outShape);
   return runFlat(backend as MathBackendWebGL, new PoolProgram(kind, info), [x], info,
                  info.outShape);
+};
+
+/**
+ * Indices as int32, exact while textures hold them exactly: below 2^24 per plane in float32,
+ * 2^11 with float16 render targets.
+ */
+const maxPoolIndicesKernel: KernelFunc = ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const info = poolInfoFromAttrs(x.shape, attrs as unknown as PoolAttrs);
+  checkWebGL2('maxPool3d');
+  const f32 = env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+  const limit = f32 ? 2 ** 24 : 2 ** 11;
+  if (info.inSize[0] * info.inSize[1] * info.inSize[2] > limit) {
+    throw new Error(`maxPool3d (webgl): returnIndices needs at most ${limit} input elements ` +
+        `per channel (indices are ${f32 ? 'float32' : 'float16'} in textures), but got ` +
+        `${info.inSize.join('×')}; use another backend`);
+  }
+  checkFitsTexture('maxPool3d', 'indices', info.outShape);
+  return runFlat(backend as MathBackendWebGL, new PoolProgram('argmax', info), [x], info,
+                 info.outShape, 'int32');
 };
 
 const maxPoolGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
@@ -233,6 +256,7 @@ export function webglPoolingKernelConfigs(): KernelConfig[] {
   return [
     {kernelName: MaxPool, backendName, kernelFunc: poolKernel('max')},
     {kernelName: AvgPool, backendName, kernelFunc: poolKernel('avg')},
+    {kernelName: MaxPoolIndices, backendName, kernelFunc: maxPoolIndicesKernel},
     {kernelName: MaxPoolGrad, backendName, kernelFunc: maxPoolGradKernel},
     {kernelName: AvgPoolGrad, backendName, kernelFunc: avgPoolGradKernel},
   ];
