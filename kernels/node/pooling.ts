@@ -8,12 +8,35 @@
  * once and writes the result once. Tested on the cpu stand-in, which runs the same functions.
  */
 import {getKernel, registerKernel} from '@tensorflow/tfjs-core';
+import type {DataId, DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import {interpolateKernelConfigs} from '../cpu/interpolate.js';
+import type {BackendAdapter} from '../cpu/kernels.js';
 import {poolingKernelConfigs} from '../cpu/pooling.js';
 
+/**
+ * tfjs-node's NodeJSKernelBackend has readSync and write(values, shape, dtype) but no
+ * makeTensorInfo (its own kernels create outputs natively), so results go in through write.
+ */
+interface WritableBackend {
+  readSync(dataId: DataId): unknown;
+  write(values: Float32Array|Int32Array, shape: number[], dtype: DataType): DataId;
+}
+const adaptWritable: BackendAdapter = backend => {
+  const b = backend as WritableBackend;
+  return {
+    readSync: dataId => b.readSync(dataId),
+    makeTensorInfo: (shape, dtype, values): TensorInfo =>
+        ({dataId: b.write(values, shape, dtype), shape, dtype}),
+  };
+};
+
+/**
+ * Registers the pooling and interpolation kernels for `backendName` (any backend with readSync
+ * and write, e.g. tfjs-node's `tensorflow`; importing the package does it for `tensorflow`).
+ */
 export function registerPoolingKernels(backendName: string): void {
-  for (const config of [...poolingKernelConfigs(backendName),
-                        ...interpolateKernelConfigs(backendName)]) {
+  for (const config of [...poolingKernelConfigs(backendName, adaptWritable),
+                        ...interpolateKernelConfigs(backendName, adaptWritable)]) {
     if (getKernel(config.kernelName, backendName) == null) registerKernel(config);
   }
 }
