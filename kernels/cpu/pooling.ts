@@ -206,18 +206,11 @@ export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Ar
             const row = (rowD + ah.start[oh] + kh * dh) * W;
             for (let kw = 0; kw < K; kw++) {
               const i0 = row + off[kw], b = base + i0;
-              if (!track) {
-                // Value only: Math.max is branch-free, and NaN wins as in PyTorch.
-                for (let ow = owLo[kw]; ow < owHi[kw]; ow++) {
-                  y[r + ow] = Math.max(y[r + ow], x[b + ow * s]);
-                }
-                continue;
-              }
               for (let ow = owLo[kw]; ow < owHi[kw]; ow++) {
                 const v = x[b + ow * s];
                 if (v > y[r + ow] || v !== v) {
                   y[r + ow] = v;
-                  at[r + ow] = i0 + ow * s;
+                  if (track) at[r + ow] = i0 + ow * s;
                 }
               }
             }
