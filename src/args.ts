@@ -168,3 +168,22 @@ export const TFJS_LAYER_ARGS = [
  * or `tf.loadLayersModel` fails.
  */
 export const TFJS_DESERIALIZE_ARGS = ['customObjects'] as const;
+const COUNT_WORDS = ['zero', 'one', 'two', 'three'];
+
+/**
+ * An integer or a list of `nd` integers (PyTorch's `_ntuple` for pooling's kernel_size, stride,
+ * padding, dilation) → a list of `nd`, or `dflt` when `undefined`/`null`. Ranges are the
+ * caller's (PyTorch words each rule differently).
+ */
+export function checkIntTuple(
+    fnName: string, argName: string, value: unknown, nd: number, dflt?: readonly number[]):
+    number[] {
+  if (value == null && dflt !== undefined) return [...dflt];
+  const ok = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v);
+  if (ok(value)) return new Array(nd).fill(value);
+  if (!Array.isArray(value) || value.length !== nd || !value.every(ok)) {
+    throw new Error(`${fnName}: ${argName} must either be a single int, or a tuple of ` +
+        `${COUNT_WORDS[nd] ?? nd} ints, but got ${describeValue(value)}`);
+  }
+  return [...value] as number[];
+}

@@ -101,3 +101,8 @@ for (const config of [convTranspose3dGradConfig, conv3dGradConfig, weightGradGra
                       biasGradGradConfig]) {
   registerGradient(config);
 }
+
+// Pooling and interpolation (issue 14): their gradients live in pooling_gradients.ts and are
+// registered here, in a module the bundler keeps for its side effects.
+import {poolingGradConfigs} from './pooling_gradients.js';
+for (const config of poolingGradConfigs) registerGradient(config);

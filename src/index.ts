@@ -33,6 +33,10 @@ export const layers = {
   conv1d: LConv.conv1d,
   linear: LLinear.linear,
   pad: LPad.padLayer,
+  // Pooling and upsampling (issue 14; imports below).
+  maxPool3d: LP.maxPool3d, maxPool2d: LP.maxPool2d, maxPool1d: LP.maxPool1d,
+  avgPool3d: LP.avgPool3d, avgPool2d: LP.avgPool2d, avgPool1d: LP.avgPool1d,
+  upsample: LU.upsample,
 };
 export {ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
 export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
@@ -66,3 +70,17 @@ export type {PadLayerArgs} from './layers/padding.js';
 // ---- taking state_dict tensors by key ----
 export {stateDictTaker} from './io/state_dict.js';
 export type {StateDictTaker} from './io/state_dict.js';
+
+// ---- Pooling and interpolation (issue 14).
+export {avgPool1d, avgPool2d, avgPool3d, maxPool1d, maxPool2d, maxPool3d, poolInfo, poolOutputSize} from './pooling.js';
+export type {AvgPoolOptions, MaxPoolOptions, PoolAttrs, PoolInfo, PoolKind} from './pooling.js';
+export {axisTable, interpolate, interpolateInfo} from './interpolate.js';
+export type {AxisTable, InterpolateAttrs, InterpolateMode, InterpolateOptions} from './interpolate.js';
+export {registerPoolingKernels} from '../kernels/node/pooling.js';
+
+import * as LP from './layers/pooling.js';
+import * as LU from './layers/upsample.js';
+export {AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d} from './layers/pooling.js';
+export type {AvgPoolLayerArgs, MaxPoolLayerArgs} from './layers/pooling.js';
+export {Upsample} from './layers/upsample.js';
+export type {UpsampleLayerArgs} from './layers/upsample.js';

@@ -58,3 +58,35 @@ export type PadAttrs = {pad: number[], mode: PadMode, value: number}&NamedAttrMa
 export const PadGrad = 'PtPadGrad';
 export type PadGradInputs = {dy: TensorInfo};
 export type PadGradAttrs = {pad: number[], mode: PadMode, inShape: number[]}&NamedAttrMap;
+// ---- Pooling and interpolation (issue 14). Every kernel takes 5-D NCDHW tensors (1-D and 2-D
+// ops add unit spatial axes in front) and normalised attrs; kernels rebuild the geometry record
+// from their inputs' shapes with poolInfoFromAttrs / axisTables.
+import type {PoolAttrs} from './pooling.js';
+import type {InterpolateAttrs} from './interpolate.js';
+
+/** y = maxPool3d(x) or avgPool3d(x) with PyTorch's semantics. */
+export const MaxPool = 'PtMaxPool';
+export const AvgPool = 'PtAvgPool';
+export type PoolInputs = {x: TensorInfo};
+export type PoolKernelAttrs = PoolAttrs&NamedAttrMap;
+/**
+ * int32 indices of MaxPool's maxima (PyTorch's return_indices: each window's first maximum as a
+ * flat index into its input plane D·H·W; −1 for a window with no tap inside the input).
+ */
+export const MaxPoolIndices = 'PtMaxPoolIndices';
+/** dx of MaxPool: each window's dy goes to its first maximum (in window order). */
+export const MaxPoolGrad = 'PtMaxPoolGrad';
+export type MaxPoolGradInputs = {x: TensorInfo, dy: TensorInfo};
+/** dx of AvgPool: the adjoint (each window's dy / divisor to its taps); attrs carry x's shape. */
+export const AvgPoolGrad = 'PtAvgPoolGrad';
+export type AvgPoolGradInputs = {dy: TensorInfo};
+export type PoolGradKernelAttrs = PoolAttrs&{inputShape: number[]}&NamedAttrMap;
+
+/** y = interpolate(x, {size, mode, alignCorners}) with the output size resolved. */
+export const Interpolate = 'PtInterpolate';
+export type InterpolateInputs = {x: TensorInfo};
+export type InterpolateKernelAttrs = InterpolateAttrs&NamedAttrMap;
+/** dx of Interpolate: the adjoint of its gather; attrs carry x's shape. */
+export const InterpolateGrad = 'PtInterpolateGrad';
+export type InterpolateGradInputs = {dy: TensorInfo};
+export type InterpolateGradKernelAttrs = InterpolateAttrs&{inputShape: number[]}&NamedAttrMap;

@@ -12,3 +12,9 @@ import {padKernelConfigs} from './padding.js';
 for (const config of padKernelConfigs('cpu', backend => backend as never)) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+// Pooling and interpolation (issue 14): the same JS kernels serve cpu, wasm and tensorflow.
+import {poolingKernelConfigs} from './pooling.js';
+import {interpolateKernelConfigs} from './interpolate.js';
+for (const config of [...poolingKernelConfigs('cpu'), ...interpolateKernelConfigs('cpu')]) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

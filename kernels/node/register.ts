@@ -6,3 +6,7 @@
 import {registerCompositeKernels} from './composite.js';
 
 registerCompositeKernels('tensorflow');
+
+// Pooling and interpolation (issue 14): our JS kernels, see pooling.ts.
+import {registerPoolingKernels} from './pooling.js';
+registerPoolingKernels('tensorflow');

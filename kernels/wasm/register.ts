@@ -16,7 +16,7 @@ interface WasmBackend {
              values?: Float32Array): TensorInfo;
 }
 
-const adaptWasm: BackendAdapter = backend => {
+export const adaptWasm: BackendAdapter = backend => {
   const b = backend as WasmBackend;
   return {
     readSync: dataId => b.readSync(dataId),
@@ -31,5 +31,12 @@ for (const config of typedArrayKernelConfigs('wasm', adaptWasm)) {
 // ---- padding: the cpu loops on the wasm backend's memory ----
 import {padKernelConfigs} from '../cpu/padding.js';
 for (const config of padKernelConfigs('wasm', adaptWasm)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}
+// Pooling and interpolation (issue 14): the cpu backend's JS kernels, through the same adapter.
+import {poolingKernelConfigs} from '../cpu/pooling.js';
+import {interpolateKernelConfigs} from '../cpu/interpolate.js';
+for (const config of [...poolingKernelConfigs('wasm', adaptWasm),
+                      ...interpolateKernelConfigs('wasm', adaptWasm)]) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }

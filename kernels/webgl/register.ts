@@ -15,3 +15,9 @@ import {padWebglKernelConfigs} from './padding.js';
 for (const config of padWebglKernelConfigs()) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+// Pooling and interpolation (issue 14).
+import {webglPoolingKernelConfigs} from './pooling.js';
+import {webglInterpolateKernelConfigs} from './interpolate.js';
+for (const config of [...webglPoolingKernelConfigs(), ...webglInterpolateKernelConfigs()]) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

@@ -1,0 +1,43 @@
+#!/usr/bin/python3
+"""Times PyTorch (one thread) on bench_pool.ts' cases (JSON on stdin); prints JSON ms per case."""
+import json
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+torch.set_num_threads(1)
+cases = json.load(sys.stdin)
+
+
+def median(fn, clock, reps=9, budget=4.0):
+    fn(); fn()
+    ts = []
+    t_start = time.perf_counter()
+    for _ in range(reps):
+        t0 = clock()
+        fn()
+        ts.append((clock() - t0) * 1000)
+        if time.perf_counter() - t_start > budget and len(ts) >= 3:
+            break
+    ts.sort()
+    return ts[len(ts) // 2]
+
+
+# Wall time, and CPU time (process_time: with one thread, the op's own CPU time), which a
+# loaded machine inflates far less.
+out = {'torch': torch.__version__, 'ms': {}, 'cpuMs': {}}
+for c in cases:
+    x = torch.randn(*c['input'])
+    op = c['op']
+    if op == 'maxPool3d':
+        fn = lambda: F.max_pool3d(x, c['k'])
+    elif op == 'avgPool3d':
+        fn = lambda: F.avg_pool3d(x, c['k'])
+    else:
+        fn = lambda: F.interpolate(x, scale_factor=c['scale'], mode=c['mode'])
+    with torch.no_grad():
+        out['ms'][c['name']] = median(fn, time.perf_counter)
+        out['cpuMs'][c['name']] = median(fn, time.process_time)
+print(json.dumps(out))

@@ -1,0 +1,423 @@
+/**
+ * Pooling kernels on typed arrays (cpu; wasm and tensorflow through adapters): JS loops over a
+ * [planes = N·C, D, H, W] view. The forward is in gather form: per axis, a table gives each
+ * output index its window start and the range of taps that land inside the input, so invalid
+ * (padding) taps are never visited and the loops need no bounds tests. The gradients scatter
+ * each window's upstream value to its argmax (max) or its taps (average): the adjoint of the
+ * same loops, over the same tables.
+ */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {PoolAttrs, PoolInfo, poolInfoFromAttrs} from '../../src/pooling.js';
+import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, PoolGradKernelAttrs} from '../../src/kernel_names.js';
+import {fmtShape} from '../../src/geometry.js';
+import {BackendAdapter, readF32} from './kernels.js';
+
+/** Per output index of one axis: first input index of the window, valid tap range [lo, hi). */
+export interface PoolAxis {start: Int32Array; lo: Int32Array; hi: Int32Array; size: Int32Array}
+
+/**
+ * Taps k of output o read i = start + k·d with start = o·s − p; the valid ones, 0 ≤ i < in, are
+ * k ∈ [⌈−start / d⌉, ⌊(in − 1 − start) / d⌋ + 1) ∩ [0, K). `size`: average pooling's window
+ * extent with padding counted, min(start + K, in + p) − start (PyTorch clips ceil-mode windows
+ * that run past the padded input).
+ */
+export function poolAxis(inSize: number, outSize: number, k: number, s: number, p: number,
+                         d: number): PoolAxis {
+  const a: PoolAxis = {start: new Int32Array(outSize), lo: new Int32Array(outSize),
+                       hi: new Int32Array(outSize), size: new Int32Array(outSize)};
+  for (let o = 0; o < outSize; o++) {
+    const start = o * s - p;
+    a.start[o] = start;
+    a.lo[o] = start >= 0 ? 0 : Math.ceil(-start / d);
+    a.hi[o] = Math.max(0, Math.min(k, Math.floor((inSize - 1 - start) / d) + 1));
+    a.size[o] = Math.min(start + k, inSize + p) - start;
+  }
+  return a;
+}
+
+function axes(info: PoolInfo): PoolAxis[] {
+  return [0, 1, 2].map(i => poolAxis(info.inSize[i], info.outSize[i], info.kernelSize[i],
+                                     info.stride[i], info.padding[i], info.dilation[i]));
+}
+
+/**
+ * The readable gather loops below (…Reference) are the oracle of the fast row-sweep versions
+ * (maxPoolForward, avgPoolForward), which test/pooling_test.ts compares on random geometries.
+ *
+ * y = max over each window (−∞ padding; NaN wins, as PyTorch's `val > max || isnan(val)`);
+ * `argmax` (optional) gets the in-plane index of each window's first maximum, −1 for a window
+ * with no tap inside the input.
+ */
+export function maxPoolReference(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
+    Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const [ad, ah, aw] = axes(info);
+  const [, dh, dw] = info.dilation, dd = info.dilation[0];
+  const planes = info.batchSize * info.channels, inVol = D * H * W, outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  let o = 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        for (let ow = 0; ow < oW; ow++, o++) {
+          let m = -Infinity, at = -1;
+          for (let kd = ad.lo[od]; kd < ad.hi[od]; kd++) {
+            const rowD = (ad.start[od] + kd * dd) * H;
+            for (let kh = ah.lo[oh]; kh < ah.hi[oh]; kh++) {
+              const row = (rowD + ah.start[oh] + kh * dh) * W + aw.start[ow];
+              for (let kw = aw.lo[ow]; kw < aw.hi[ow]; kw++) {
+                const i = row + kw * dw, v = x[base + i];
+                if (v > m || v !== v) {
+                  m = v;
+                  at = i;
+                }
+              }
+            }
+          }
+          y[o] = m;
+          if (argmax) argmax[o] = at;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+
+/**
+ * Per kernel tap kw along W: the outputs ow whose tap kw lands inside the row, a contiguous
+ * range [owLo[kw], owHi[kw]), and the input offset of ow = 0 (start + kw·d, may be negative).
+ */
+function rowTaps(info: PoolInfo) {
+  const W = info.inSize[2], oW = info.outSize[2], K = info.kernelSize[2];
+  const s = info.stride[2], p = info.padding[2], d = info.dilation[2];
+  const owLo = new Int32Array(K), owHi = new Int32Array(K), off = new Int32Array(K);
+  for (let kw = 0; kw < K; kw++) {
+    off[kw] = kw * d - p;  // input index of tap kw of output ow: ow·s + off
+    // 0 ≤ ow·s + off < W  ⇔  ⌈−off / s⌉ ≤ ow ≤ ⌊(W − 1 − off) / s⌋
+    owLo[kw] = Math.min(oW, Math.max(0, Math.ceil(-off[kw] / s)));
+    owHi[kw] = Math.max(owLo[kw], Math.min(oW, Math.floor((W - 1 - off[kw]) / s) + 1));
+  }
+  return {owLo, owHi, off, s};
+}
+
+
+/**
+ * Windows that tile the input (kernel = stride, no padding, no dilation, no partial window):
+ * the common down-sampling layer. Every tap is inside, so each output is a plain loop over its
+ * window's rows, W taps innermost and contiguous. Null when the geometry is not tiled.
+ */
+function tiledTaps(info: PoolInfo): Int32Array|null {
+  for (let a = 0; a < 3; a++) {
+    const k = info.kernelSize[a];
+    if (info.stride[a] !== k || info.padding[a] !== 0 || info.dilation[a] !== 1 ||
+        info.outSize[a] * k > info.inSize[a]) {
+      return null;
+    }
+  }
+  // Offsets of a window's taps from its first one, in window order (kd, kh, kw).
+  const [, H, W] = info.inSize, [kd, kh, kw] = info.kernelSize;
+  const taps = new Int32Array(kd * kh * kw);
+  for (let i = 0, t = 0; i < kd; i++) {
+    for (let j = 0; j < kh; j++) for (let k = 0; k < kw; k++) taps[t++] = (i * H + j) * W + k;
+  }
+  return taps;
+}
+
+// Two copies rather than one with a flag: V8 keeps each accumulator loop monomorphic.
+function tiledMax(x: Float32Array, info: PoolInfo, taps: Int32Array): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [kd, kh, kw] = info.kernelSize;
+  const planes = info.batchSize * info.channels, inVol = D * H * W, nt = taps.length;
+  // Even-width windows take their W taps two at a time (fewer loop trips, same order).
+  const pair = kw % 2 === 0 ? 2 : 1;
+  const y = new Float32Array(planes * oD * oH * oW);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const origin = pl * inVol + (od * kd * H + oh * kh) * W;
+        for (let ow = 0, b = origin; ow < oW; ow++, o++, b += kw) {
+          let m = -Infinity;
+          for (let t = 0; t < nt; t += pair) {
+            const v = x[b + taps[t]];
+            if (v > m || v !== v) m = v;  // NaN wins, as in PyTorch
+            if (pair === 2) {
+              const u = x[b + taps[t] + 1];
+              if (u > m || u !== u) m = u;
+            }
+          }
+          y[o] = m;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function tiledAvg(x: Float32Array, info: PoolInfo, taps: Int32Array, divisor: number):
+    Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [kd, kh, kw] = info.kernelSize;
+  const planes = info.batchSize * info.channels, inVol = D * H * W, nt = taps.length;
+  const y = new Float32Array(planes * oD * oH * oW);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const origin = pl * inVol + (od * kd * H + oh * kh) * W;
+        for (let ow = 0, b = origin; ow < oW; ow++, o++, b += kw) {
+          let sum = 0.5 - 0.5;  // a double from the start
+          for (let t = 0; t < nt; t++) sum += x[b + taps[t]];
+          y[o] = sum / divisor;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * maxPoolReference, fast: for each output row (plane, od, oh), sweep the valid input rows
+ * (kd, kh) and taps kw in window order, each over the outputs ow it reaches, keeping the
+ * running maximum per ow. Every ow still sees its taps in (kd, kh, kw) order, so the first
+ * maximum (and NaN's rule) is the reference's; the inner loop runs over ow with no tests.
+ */
+export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
+    Float32Array {
+  const taps = argmax ? null : tiledTaps(info);
+  if (taps) return tiledMax(x, info, taps);
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const [ad, ah] = axes(info);
+  const dd = info.dilation[0], dh = info.dilation[1];
+  const {owLo, owHi, off, s} = rowTaps(info);
+  const K = info.kernelSize[2];
+  const planes = info.batchSize * info.channels, inVol = D * H * W, outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  const at = argmax ?? new Int32Array(0);
+  const track = argmax != null;
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        const r = (pl * oD + od) * oH * oW + oh * oW;
+        y.fill(-Infinity, r, r + oW);
+        if (track) at.fill(-1, r, r + oW);
+        for (let kd = ad.lo[od]; kd < ad.hi[od]; kd++) {
+          const rowD = (ad.start[od] + kd * dd) * H;
+          for (let kh = ah.lo[oh]; kh < ah.hi[oh]; kh++) {
+            const row = (rowD + ah.start[oh] + kh * dh) * W;
+            for (let kw = 0; kw < K; kw++) {
+              const i0 = row + off[kw], b = base + i0;
+              for (let ow = owLo[kw]; ow < owHi[kw]; ow++) {
+                const v = x[b + ow * s];
+                if (v > y[r + ow] || v !== v) {
+                  y[r + ow] = v;
+                  if (track) at[r + ow] = i0 + ow * s;
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** avgPoolReference, fast: the same row sweep, summing (in float64) per output row. */
+export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
+  const taps = tiledTaps(info);
+  if (taps) {
+    const [kd, kh, kw] = info.kernelSize;
+    return tiledAvg(x, info, taps, info.divisorOverride || kd * kh * kw);
+  }
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const ax = axes(info), [ad, ah, aw] = ax;
+  const div = avgDivisors(info, ax);
+  const {owLo, owHi, off, s} = rowTaps(info);
+  const K = info.kernelSize[2];
+  const planes = info.batchSize * info.channels, inVol = D * H * W, outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  const acc = new Float64Array(oW);
+  for (let pl = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++) {
+        acc.fill(0);
+        for (let kd = ad.lo[od]; kd < ad.hi[od]; kd++) {
+          const rowD = (ad.start[od] + kd) * H;
+          for (let kh = ah.lo[oh]; kh < ah.hi[oh]; kh++) {
+            const row = base + (rowD + ah.start[oh] + kh) * W;
+            for (let kw = 0; kw < K; kw++) {
+              const b = row + off[kw];
+              for (let ow = owLo[kw]; ow < owHi[kw]; ow++) acc[ow] += x[b + ow * s];
+            }
+          }
+        }
+        const r = (pl * oD + od) * oH * oW + oh * oW, j = (od * oH + oh) * oW;
+        const rowsOk = ad.lo[od] < ad.hi[od] && ah.lo[oh] < ah.hi[oh];
+        for (let ow = 0; ow < oW; ow++) {
+          // An empty window (all padding) is 0, as in PyTorch.
+          y[r + ow] = rowsOk && aw.lo[ow] < aw.hi[ow] ? acc[ow] / div[j + ow] : 0;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** dx: each window's dy added at its first maximum (PyTorch's max_pool gradient). */
+export function maxPoolBackward(x: Float32Array, dy: Float32Array, info: PoolInfo): Float32Array {
+  const planes = info.batchSize * info.channels;
+  const inVol = info.inSize[0] * info.inSize[1] * info.inSize[2];
+  const outVol = info.outSize[0] * info.outSize[1] * info.outSize[2];
+  const argmax = new Int32Array(planes * outVol);
+  maxPoolForward(x, info, argmax);
+  const dx = new Float32Array(planes * inVol);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let j = 0; j < outVol; j++, o++) {
+      if (argmax[o] >= 0) dx[pl * inVol + argmax[o]] += dy[o];
+    }
+  }
+  return dx;
+}
+
+/** The divisor of each output position of a plane (PyTorch's avg_pool divide_factor). */
+function avgDivisors(info: PoolInfo, [ad, ah, aw]: PoolAxis[]): Float64Array {
+  const [oD, oH, oW] = info.outSize;
+  const div = new Float64Array(oD * oH * oW);
+  for (let od = 0, o = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      for (let ow = 0; ow < oW; ow++, o++) {
+        div[o] = info.divisorOverride !== 0 ? info.divisorOverride : info.countIncludePad ?
+            ad.size[od] * ah.size[oh] * aw.size[ow] :
+            (ad.hi[od] - ad.lo[od]) * (ah.hi[oh] - ah.lo[oh]) * (aw.hi[ow] - aw.lo[ow]);
+      }
+    }
+  }
+  return div;
+}
+
+/** y = Σ window / divisor (zero padding; avg_pool has no dilation, so the taps are a box). */
+export function avgPoolReference(x: Float32Array, info: PoolInfo): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const ax = axes(info), [ad, ah, aw] = ax;
+  const div = avgDivisors(info, ax);
+  const planes = info.batchSize * info.channels, inVol = D * H * W, outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0, j = 0; od < oD; od++) {
+      const d0 = ad.start[od] + ad.lo[od], d1 = ad.start[od] + ad.hi[od];
+      for (let oh = 0; oh < oH; oh++) {
+        const h0 = ah.start[oh] + ah.lo[oh], h1 = ah.start[oh] + ah.hi[oh];
+        for (let ow = 0; ow < oW; ow++, o++, j++) {
+          const w0 = aw.start[ow] + aw.lo[ow], w1 = aw.start[ow] + aw.hi[ow];
+          let sum = 0;
+          for (let id = d0; id < d1; id++) {
+            for (let ih = h0; ih < h1; ih++) {
+              const row = base + (id * H + ih) * W;
+              for (let iw = w0; iw < w1; iw++) sum += x[row + iw];
+            }
+          }
+          // An empty window (all padding) is 0, as in PyTorch.
+          y[o] = d0 < d1 && h0 < h1 && w0 < w1 ? sum / div[j] : 0;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/** dx: the adjoint of avgPoolForward, each window's dy / divisor added to its taps. */
+export function avgPoolBackward(dy: Float32Array, info: PoolInfo): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const ax = axes(info), [ad, ah, aw] = ax;
+  const div = avgDivisors(info, ax);
+  const planes = info.batchSize * info.channels, inVol = D * H * W;
+  const dx = new Float32Array(planes * inVol);
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0, j = 0; od < oD; od++) {
+      const d0 = ad.start[od] + ad.lo[od], d1 = ad.start[od] + ad.hi[od];
+      for (let oh = 0; oh < oH; oh++) {
+        const h0 = ah.start[oh] + ah.lo[oh], h1 = ah.start[oh] + ah.hi[oh];
+        for (let ow = 0; ow < oW; ow++, o++, j++) {
+          const w0 = aw.start[ow] + aw.lo[ow], w1 = aw.start[ow] + aw.hi[ow];
+          const g = dy[o] / div[j];
+          for (let id = d0; id < d1; id++) {
+            for (let ih = h0; ih < h1; ih++) {
+              const row = base + (id * H + ih) * W;
+              for (let iw = w0; iw < w1; iw++) dx[row + iw] += g;
+            }
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** Geometry of a gradient kernel, checked against dy's shape. */
+export function poolGradInfo(opName: string, dyShape: number[], attrs: PoolGradKernelAttrs):
+    PoolInfo {
+  const info = poolInfoFromAttrs(attrs.inputShape, attrs as PoolAttrs);
+  if (info.outShape.some((s, i) => s !== dyShape[i]) || dyShape.length !== 5) {
+    throw new Error(`${opName} (gradient): expected dy of size ${fmtShape(info.outShape)}, but ` +
+        `got ${fmtShape(dyShape)}`);
+  }
+  return info;
+}
+
+const maxPoolKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const b = adapt(backend);
+  const info = poolInfoFromAttrs(x.shape, attrs as unknown as PoolAttrs);
+  return b.makeTensorInfo(info.outShape, 'float32', maxPoolForward(readF32(b, x), info));
+};
+
+const maxPoolIndicesKernel = (adapt: BackendAdapter): KernelFunc =>
+    ({inputs, backend, attrs}) => {
+      const {x} = inputs as {x: TensorInfo};
+      const b = adapt(backend);
+      const info = poolInfoFromAttrs(x.shape, attrs as unknown as PoolAttrs);
+      const at = new Int32Array(info.outShape.reduce((p, q) => p * q, 1));
+      maxPoolForward(readF32(b, x), info, at);
+      // An int32 tensor: the adapters pass dtype and values through to the backend.
+      return (b.makeTensorInfo as unknown as
+              (s: number[], d: 'int32', v: Int32Array) => TensorInfo)(info.outShape, 'int32', at);
+    };
+
+const avgPoolKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const b = adapt(backend);
+  const info = poolInfoFromAttrs(x.shape, attrs as unknown as PoolAttrs);
+  return b.makeTensorInfo(info.outShape, 'float32', avgPoolForward(readF32(b, x), info));
+};
+
+const maxPoolGradKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
+  const {x, dy} = inputs as {x: TensorInfo, dy: TensorInfo};
+  const b = adapt(backend);
+  const info = poolGradInfo('maxPool', dy.shape,
+                            {...attrs, inputShape: x.shape} as unknown as PoolGradKernelAttrs);
+  return b.makeTensorInfo(x.shape, 'float32',
+                          maxPoolBackward(readF32(b, x), readF32(b, dy), info));
+};
+
+const avgPoolGradKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
+  const {dy} = inputs as {dy: TensorInfo};
+  const b = adapt(backend);
+  const info = poolGradInfo('avgPool', dy.shape, attrs as unknown as PoolGradKernelAttrs);
+  return b.makeTensorInfo(info.inShape, 'float32', avgPoolBackward(readF32(b, dy), info));
+};
+
+/** Pooling kernel configs for a backend that stores typed arrays (or an adapter to one). */
+export function poolingKernelConfigs(
+    backendName: string, adapt: BackendAdapter = b => b as ReturnType<BackendAdapter>):
+    KernelConfig[] {
+  return [
+    {kernelName: MaxPool, backendName, kernelFunc: maxPoolKernel(adapt)},
+    {kernelName: AvgPool, backendName, kernelFunc: avgPoolKernel(adapt)},
+    {kernelName: MaxPoolIndices, backendName, kernelFunc: maxPoolIndicesKernel(adapt)},
+    {kernelName: MaxPoolGrad, backendName, kernelFunc: maxPoolGradKernel(adapt)},
+    {kernelName: AvgPoolGrad, backendName, kernelFunc: avgPoolGradKernel(adapt)},
+  ];
+}

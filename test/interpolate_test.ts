@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {interpolate, InterpolateOptions} from '../src/index.js';
+import {interpolateCases, interpolateErrors, POOL_TORCH_VERSION} from './fixtures/pool_fixtures.js';
+import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, testBackends, tolerance} from './util.js';
+
+describeWithBackends('interpolate matches PyTorch ' + POOL_TORCH_VERSION, () => {
+  for (const c of interpolateCases) {
+    const opts = c.options as InterpolateOptions;
+    it(`${c.name}: forward`, async () => {
+      await expectNoLeak(async () => {
+        const x = fromFixture(c.input);
+        const y = interpolate(x, opts);
+        const {atol, rtol} = tolerance('forward');
+        await expectTensorClose(y, c.output, atol, rtol, c.name);
+        tf.dispose([x, y]);
+      });
+    });
+
+    it(`${c.name}: input gradient`, async () => {
+      await expectNoLeak(async () => {
+        const x = fromFixture(c.input), g = fromFixture(c.cot);
+        const dx = tf.grad((t: tf.Tensor) => interpolate(t, opts))(x, g);
+        const {atol, rtol} = tolerance('grad');
+        await expectTensorClose(dx, c.grad, atol, rtol, `${c.name} grad`);
+        tf.dispose([x, g, dx]);
+      });
+    });
+  }
+
+  it('an empty batch gives an empty result (and gradient), as in PyTorch', async () => {
+    await expectNoLeak(async () => {
+      const x = tf.zeros([0, 2, 4, 4, 4]);
+      const y = interpolate(x, {scaleFactor: 2, mode: 'trilinear'});
+      const dx = tf.grad((t: tf.Tensor) => interpolate(t, {scaleFactor: 2}))(x);
+      expect(y.shape).toEqual([0, 2, 8, 8, 8]);
+      expect(dx.shape).toEqual([0, 2, 4, 4, 4]);
+      tf.dispose([x, y, dx]);
+    });
+  });
+
+  it('second derivative: the gradient of the gradient is the forward again', async () => {
+    await expectNoLeak(async () => {
+      const c = interpolateCases.find(k => k.name === 'trilinear_scale1.7')!;
+      const x = fromFixture(c.input), g = fromFixture(c.cot);
+      // d/dg Σ(dx(g) · x) = interpolate(x): checks InterpolateGrad's own gradient.
+      const h = tf.grad((gg: tf.Tensor) => tf.sum(tf.mul(
+          tf.grad((t: tf.Tensor) => interpolate(t, c.options as InterpolateOptions))(x, gg), x)))(g);
+      await expectTensorClose(h, c.output, 2e-4, 2e-4, 'double backward');
+      tf.dispose([x, g, h]);
+    });
+  });
+});
+
+describeWithBackends('interpolate errors match PyTorch', () => {
+  for (const e of interpolateErrors) {
+    it(e.name, async () => {
+      const x = tf.zeros(e.shape);
+      await expectNoLeak(() => {
+        expect(() => interpolate(x, e.options as InterpolateOptions)).toThrowMatching(err =>
+            (err as Error).message.startsWith('interpolate: ') &&
+            (err as Error).message.includes(e.phrase));
+      });
+      x.dispose();
+    });
+  }
+
+  it('refuses an unknown mode, listing the choices', async () => {
+    const x = tf.zeros([1, 1, 2, 2, 2]);
+    await expectNoLeak(() => {
+      expect(() => interpolate(x, {scaleFactor: 2, mode: 'bicubic' as 'linear'})).toThrowError(
+          /interpolate: argument 'mode' must be one of 'nearest', 'nearest-exact', 'linear', 'bilinear', 'trilinear', but got "bicubic"/);
+    });
+    x.dispose();
+  });
+
+  it('refuses a non-integer size and a tfjs-style key', async () => {
+    const x = tf.zeros([1, 1, 2, 2, 2]);
+    await expectNoLeak(() => {
+      expect(() => interpolate(x, {size: 2.5})).toThrowError(
+          /interpolate: argument 'size' must be an integer or a list of 3, but got 2\.5/);
+      expect(() => interpolate(x, {scale_factor: 2} as object)).toThrowError(
+          /unexpected keyword argument 'scale_factor' \(did you mean 'scaleFactor'\?\)/);
+    });
+    x.dispose();
+  });
+});
+
+// webgl only: float16 render targets keep exact table indices (sizes ≤ 2048).
+(testBackends().includes('webgl') ? describe : xdescribe)('interpolate on webgl, float16', () => {
+  let previous: string, flag: boolean;
+  beforeAll(async () => {
+    previous = tf.getBackend();
+    await tf.setBackend('webgl');
+    flag = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
+    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', false);
+  });
+  afterAll(async () => {
+    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', flag);
+    await tf.setBackend(previous);
+  });
+
+  for (const c of interpolateCases.filter((_, i) => i % 3 === 0)) {
+    it(`${c.name}: forward and gradient within float16 tolerance`, async () => {
+      await expectNoLeak(async () => {
+        const x = fromFixture(c.input), g = fromFixture(c.cot);
+        const f = (t: tf.Tensor) => interpolate(t, c.options as InterpolateOptions);
+        const y = f(x), dx = tf.grad(f)(x, g);
+        await expectTensorClose(y, c.output, 2e-2, 2e-2, `${c.name} float16`);
+        await expectTensorClose(dx, c.grad, 5e-2, 5e-2, `${c.name} float16 grad`);
+        tf.dispose([x, g, y, dx]);
+      });
+    });
+  }
+
+  it('refuses sizes whose indices float16 cannot hold', async () => {
+    const x = tf.zeros([1, 1, 3000]);
+    await expectNoLeak(() => {
+      expect(() => interpolate(x, {scaleFactor: 0.5})).toThrowError(
+          /interpolate \(webgl\): spatial sizes must be at most 2048 \(indices are float16/);
+    });
+    x.dispose();
+  });
+});
