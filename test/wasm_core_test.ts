@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {conv3d, convTranspose3d, convTranspose3dWeightGrad, getCpuImplementation, ready, setCpuImplementation} from '../src/index.js';
 import type {ConvTranspose3DOptions} from '../src/index.js';
 import {refConvTranspose3d} from './reference.js';
-import {setImplicitPaths} from '../kernels/simd/simd_core.js';
+import {convTranspose3dInfo} from '../src/geometry.js';
+import {setImplicitPaths, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore} from '../kernels/simd/simd_core.js';
 import {expectClose, expectNoLeak} from './util.js';
 
 describe('WebAssembly SIMD core: switching', () => {
@@ -138,4 +139,39 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
       });
     });
   }
+});
+
+describe('WebAssembly SIMD core: inputs it must not trust', () => {
+  const core = wasmCore()!;
+  const info = convTranspose3dInfo('test', [1, 1, 2, 2, 2], [1, 1, 1, 1, 1], null);
+
+  it('refuses an input shorter than its shape, so no earlier data can reach a result', () => {
+    const w = new Float32Array([1]);
+    expect(() => wasmConvTranspose3dForward(core, new Float32Array(7), w, null, info))
+        .toThrowError(/convTranspose3d: input has 7 values, but its shape needs 8/);
+    expect(() => wasmConv3dForward(core, new Float32Array(9), w, null, info))
+        .toThrowError(/conv3d: input has 9 values, but its shape needs 8/);
+    expect(() => wasmConvTranspose3dWeightGrad(core, new Float32Array(8), new Float32Array(3), info))
+        .toThrowError(/convTranspose3dWeightGrad: dy has 3 values, but its shape needs 8/);
+  });
+
+  it('hands non-finite inputs back (null) for the JS core, finite ones it computes', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      // Each half of the SIMD loop's 8-float block.
+      for (const at of [0, 5, 7]) {
+        const xb = x.slice();
+        xb[at] = bad;
+        expect(wasmConvTranspose3dForward(core, xb, new Float32Array([2]), null, info))
+            .withContext(`${bad} at ${at}`).toBeNull();
+      }
+      expect(wasmConvTranspose3dForward(core, x, new Float32Array([bad]), null, info)).toBeNull();
+      // The scalar tail (3 floats).
+      const info3 = convTranspose3dInfo('test', [1, 1, 1, 1, 3], [1, 1, 1, 1, 1], null);
+      expect(wasmConvTranspose3dForward(core, new Float32Array([1, 2, bad]), new Float32Array([1]),
+                                        null, info3)).toBeNull();
+    }
+    expect(Array.from(wasmConvTranspose3dForward(core, x, new Float32Array([2]), null, info)!))
+        .toEqual([2, 4, 6, 8, 10, 12, 14, 16]);
+  });
 });

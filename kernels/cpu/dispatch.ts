@@ -65,22 +65,23 @@ export function computeConvTranspose3d(
     x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, w.length, numel(info.outShape), colsSize(info));
-  return c ? wasmConvTranspose3dForward(c, x, w, bias, info) :
-             convTranspose3dForward(x, w, bias, info);
+  // null from the wasm core: a non-finite input, which the JS core propagates as PyTorch does.
+  return (c && wasmConvTranspose3dForward(c, x, w, bias, info)) ??
+      convTranspose3dForward(x, w, bias, info);
 }
 
 export function computeConv3d(
     x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, w.length, numel(info.inShape), colsSize(info));
-  return c ? wasmConv3dForward(c, x, w, bias, info) : conv3dForward(x, w, bias, info);
+  return (c && wasmConv3dForward(c, x, w, bias, info)) ?? conv3dForward(x, w, bias, info);
 }
 
 export function computeWeightGrad(
     x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, dy.length, numel(info.weightShape), colsSize(info));
-  return c ? wasmConvTranspose3dWeightGrad(c, x, dy, info) :
-             convTranspose3dWeightGrad(x, dy, info);
+  return (c && wasmConvTranspose3dWeightGrad(c, x, dy, info)) ??
+      convTranspose3dWeightGrad(x, dy, info);
 }
 
 /** The bias gradient of a 5-D dy of shape [N, C, …] (L = the spatial size). */
