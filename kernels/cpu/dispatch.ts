@@ -40,11 +40,20 @@ export function getCpuImplementation(): 'js'|'wasm' {
   return choice !== 'js' && wasmCore() != null ? 'wasm' : 'js';
 }
 
+/**
+ * Largest stride, padding, dilation or kernel size the wasm core takes: its index arithmetic is
+ * in 32-bit integers, where sums of a few such values must not overflow (a stride of 2³¹ − 1,
+ * valid on an axis of size 1, would). Larger values run on the JS core, exact in doubles.
+ */
+const WASM_MAX_GEOMETRY_VALUE = 2 ** 24;
+
 /** Work the wasm core takes: non-empty, parameter tables and memory within its limits. */
 function wasmFits(info: ConvTranspose3DInfo, ...arrays: number[]): boolean {
   const taps = info.kernelSize[0] + info.kernelSize[1] + info.kernelSize[2];
   const total = arrays.reduce((a, b) => a + b, 0);
-  return arrays.every(n => n > 0) && 32 + 2 * taps <= 1024 && total * 4 < 2 ** 31;
+  const values = [...info.stride, ...info.padding, ...info.dilation, ...info.kernelSize];
+  return arrays.every(n => n > 0) && 32 + 2 * taps <= 1024 && total * 4 < 2 ** 31 &&
+      values.every(v => v <= WASM_MAX_GEOMETRY_VALUE);
 }
 
 function core(info: ConvTranspose3DInfo, ...arrays: number[]) {
