@@ -25,7 +25,10 @@ async function expectSame(actual: tf.Tensor, expected: NonFiniteArray, what: str
   expect(wrong.length).withContext(`${what}: ${wrong.slice(0, 8).join(', ')}`).toBe(0);
 }
 
-describeWithBackends(`NaN and Inf propagate as in PyTorch ${NONFINITE_TORCH_VERSION}`, () => {
+describeWithBackends(`NaN and Inf propagate as in PyTorch ${NONFINITE_TORCH_VERSION}`, backend => {
+  // WebGL is left out: GLSL ES 3.00 does not require IEEE NaN and Inf (§4.5.1), and tfjs'
+  // textures and SwiftShader turn ±Inf into NaN (README, "NaN and Inf").
+  if (backend === 'webgl') return;
   for (const c of nonFiniteCases) {
     it(c.name, async () => {
       const op = c.op === 'conv3d' ? conv3d : convTranspose3d;
