@@ -156,21 +156,32 @@ describe('WebAssembly SIMD core: inputs it must not trust', () => {
         .toThrowError(/convTranspose3dWeightGrad: dy has 3 values, but its shape needs 8/);
   });
 
-  it('hands non-finite inputs back (null) for the JS core, finite ones it computes', () => {
+  it('hands non-finite weights back (null) for the JS core, computes the rest', () => {
     const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
     for (const bad of [NaN, Infinity, -Infinity]) {
-      // Each half of the SIMD loop's 8-float block.
-      for (const at of [0, 5, 7]) {
-        const xb = x.slice();
-        xb[at] = bad;
-        expect(wasmConvTranspose3dForward(core, xb, new Float32Array([2]), null, info))
+      const w = new Float32Array([bad]);
+      expect(wasmConvTranspose3dForward(core, x, w, null, info)).withContext(`${bad}`).toBeNull();
+      expect(wasmConv3dForward(core, x, w, null, info)).withContext(`${bad}`).toBeNull();
+      // The scalar tail (3 floats) and each half of the 8-float SIMD block.
+      const info3 = convTranspose3dInfo('test', [1, 1, 1, 1, 3], [1, 3, 1, 1, 1], null);
+      for (const at of [0, 5, 7, 10]) {
+        const w3 = new Float32Array(11).fill(1).subarray(0, 3);
+        const w11 = new Float32Array(11).fill(1);
+        w11[at] = bad;
+        const info11 = convTranspose3dInfo('test', [1, 1, 1, 1, 3], [1, 11, 1, 1, 1], null);
+        expect(wasmConvTranspose3dForward(core, new Float32Array([1, 2, 3]), w11, null, info11))
             .withContext(`${bad} at ${at}`).toBeNull();
+        expect(wasmConvTranspose3dForward(core, new Float32Array([1, 2, 3]), w3, null, info3))
+            .not.toBeNull();
       }
-      expect(wasmConvTranspose3dForward(core, x, new Float32Array([bad]), null, info)).toBeNull();
-      // The scalar tail (3 floats).
-      const info3 = convTranspose3dInfo('test', [1, 1, 1, 1, 3], [1, 1, 1, 1, 1], null);
-      expect(wasmConvTranspose3dForward(core, new Float32Array([1, 2, bad]), new Float32Array([1]),
-                                        null, info3)).toBeNull();
+      // A non-finite x only reaches the outputs it touches on every forward path: computed here.
+      const xb = x.slice();
+      xb[3] = bad;
+      expect(Array.from(wasmConvTranspose3dForward(core, xb, new Float32Array([2]), null, info)!))
+          .toEqual([2, 4, 6, 2 * bad, 10, 12, 14, 16]);
+      // Depthwise weight gradient: x and dy are checked.
+      expect(wasmConvTranspose3dWeightGrad(core, xb, x, info)).toBeNull();
+      expect(wasmConvTranspose3dWeightGrad(core, x, xb, info)).toBeNull();
     }
     expect(Array.from(wasmConvTranspose3dForward(core, x, new Float32Array([2]), null, info)!))
         .toEqual([2, 4, 6, 8, 10, 12, 14, 16]);

@@ -211,12 +211,19 @@ function checkLengths(fn: string, arrays: Array<[string, Float32Array, number]>)
 }
 
 /**
- * Whether the inputs copied into the heap at (pointer, length) are all finite. The fast paths
- * are exact for finite values only (they multiply zero padding or junk columns by their inputs,
- * and 0·NaN = 0·Inf = NaN; the depthwise row paths skip padding PyTorch's im2col multiplies):
- * otherwise the wrappers return null and the caller runs the JS core, which propagates NaN and
- * ±Inf as PyTorch does (test/nonfinite_test.ts). One SIMD pass over inputs the GEMM reads many
- * times.
+ * Whether the inputs copied into the heap at (pointer, length) are all finite (one SIMD pass).
+ * The fast paths are exact for finite values only, where 0·NaN = 0·Inf = NaN would differ from
+ * PyTorch (whose CPU kernels scatter with col2vol: only the taps that touch an output, and
+ * gather with im2col: zero padding times every tap). Only the inputs that can meet such a zero
+ * are checked:
+ * - forward: the weight (the implicit and direct paths multiply x's zero padding by every tap);
+ *   a non-finite x only reaches the outputs it touches, as in PyTorch;
+ * - conv3d: the weight (the depthwise row paths skip the padding that im2col multiplies);
+ * - weight gradient: x and dy on the depthwise row paths (they skip padding and visit taps
+ *   PyTorch does not), dy on the implicit path when rows are not runs of 4 (its K spans junk
+ *   columns, zeros of x against real dy values).
+ * On a non-finite input the wrappers return null and the caller runs the JS core, which
+ * propagates NaN and ±Inf as PyTorch does (test/nonfinite_test.ts).
  */
 function finiteInputs(c: CoreExports, ...regions: Array<[number, number]>): boolean {
   return regions.every(([ptr, n]) => c.allFinite(ptr, n) !== 0);
@@ -243,7 +250,7 @@ function convCall(
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
-  if (!finiteInputs(c, [px, x.length], [pw, w.length])) return null;
+  if (!finiteInputs(c, [pw, w.length])) return null;
   (work >= 0 ? implicit : cols)(par, px, pw, pb, py, pc, scratch);
   return copyOut(heap, py >> 2, ny);
 }
@@ -285,7 +292,12 @@ export function wasmConvTranspose3dWeightGrad(
   const heap = a.commit();
   heap.set(x, px >> 2);
   heap.set(dy, pd >> 2);
-  if (!finiteInputs(c, [px, x.length], [pd, dy.length])) return null;
+  const depthwise = info.inChannelsPerGroup === 1 && info.outChannelsPerGroup === 1;
+  const junk = work >= 0 && info.inSize[2] % 4 !== 0;
+  const regions: Array<[number, number]> = [];
+  if (depthwise) regions.push([px, x.length]);
+  if (depthwise || junk) regions.push([pd, dy.length]);
+  if (!finiteInputs(c, ...regions)) return null;
   (work >= 0 ? c.weightGradImplicit : c.weightGrad)(par, px, pd, pw, pc, scratch);
   return copyOut(heap, pw >> 2, nw);
 }
