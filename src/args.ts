@@ -156,10 +156,15 @@ export function checkOutputSize(fnName: string, shape: readonly number[], what =
   }
 }
 
-/** tfjs' own layer arguments (`LayerArgs`), accepted by every layer of ours beside its own. */
+/**
+ * tfjs' own layer arguments (`LayerArgs`), accepted by every layer of ours beside its own, and
+ * `customObjects`, which tfjs' deserializer (`tf.loadLayersModel`, `fromConfig`) adds to every
+ * layer's config.
+ */
 export const TFJS_LAYER_ARGS = [
   'name', 'inputShape', 'batchInputShape', 'batchSize', 'dtype', 'trainable', 'weights',
   'inputDType',
+  'customObjects',
 ] as const;
 
 /**

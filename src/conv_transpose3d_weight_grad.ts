@@ -1,7 +1,8 @@
 import {engine, op, Tensor, TensorLike} from '@tensorflow/tfjs-core';
 import {attrsOf, ConvTranspose3DOptions, convTranspose3dInfo, fmtShape, toTriple} from './geometry.js';
 import {ConvTranspose3DWeightGrad} from './kernel_names.js';
-import {toFloatTensor} from './op_util.js';
+import {checkOptions} from './args.js';
+import {CONV_TRANSPOSE_OPTION_KEYS, toFloatTensor} from './op_util.js';
 
 /**
  * The weight gradient of `convTranspose3d(input, weight)` given the upstream gradient `dy`:
@@ -16,6 +17,12 @@ function convTranspose3dWeightGrad_(
     input: Tensor|TensorLike, dy: Tensor|TensorLike, kernelSize: number|number[],
     options: ConvTranspose3DOptions = {}): Tensor {
   const name = 'convTranspose3dWeightGrad';
+  options = checkOptions(name, options, CONV_TRANSPOSE_OPTION_KEYS);
+  // Required, as the weight's spatial size cannot be told from input and dy alone.
+  if (kernelSize == null) {
+    throw new Error(`${name}: argument 'kernelSize' is required (an integer or a list of 3 ` +
+        `integers: the weight's [kD, kH, kW]), but got ${String(kernelSize)}`);
+  }
   const $x = toFloatTensor(input, 'input', name);
   const $dy = toFloatTensor(dy, 'dy', name);
   if ($x.rank !== 5 || $dy.rank !== 5) {
@@ -24,16 +31,27 @@ function convTranspose3dWeightGrad_(
   }
   const xShape = $x.shape as number[], dyShape = $dy.shape as number[];
   const k = toTriple(name, 'kernelSize', kernelSize, 1);
+  if (k.some(v => v < 1)) {
+    throw new Error(`${name}: argument 'kernelSize' must be positive, but got kernelSize=` +
+        `${fmtShape(k)}`);
+  }
   const groups = options.groups ?? 1;
   if (!Number.isInteger(groups) || groups < 1 || dyShape[1] % groups !== 0) {
     throw new Error(`${name}: dy's ${$dy.shape[1]} channels are not divisible by groups=` +
         `${groups}`);
   }
-  const opts = options.outputPadding == null && options.outputSize == null ?
-      {...options, outputSize: $dy.shape} :
-      options;
-  const info = convTranspose3dInfo(
-      name, xShape, [xShape[1], dyShape[1] / groups, ...k], null, opts);
+  const fromDy = options.outputPadding == null && options.outputSize == null;
+  const opts = fromDy ? {...options, outputSize: $dy.shape} : options;
+  let info;
+  try {
+    info = convTranspose3dInfo(name, xShape, [xShape[1], dyShape[1] / groups, ...k], null, opts);
+  } catch (e) {
+    const msg = (e as Error).message;
+    if (!fromDy || !/requested an output size/.test(msg)) throw e;
+    throw new Error(`${name}: dy of size ${fmtShape(dyShape)} cannot be the output of ` +
+        `convTranspose3d for an input of size ${fmtShape(xShape)} and kernelSize ` +
+        `${fmtShape(k)} with these options (${msg.slice(name.length + 2)})`);
+  }
   if (info.outShape.some((s, i) => s !== dyShape[i])) {
     throw new Error(`${name}: expected dy of size ${fmtShape(info.outShape)}, but got dy of ` +
         `size ${fmtShape($dy.shape)}`);

@@ -12,6 +12,8 @@
  * conv3d weight `[Cout, Cin/groups, kD, kH, kW]` is the same tensor layout.
  */
 
+import {checkOutputSize, MAX_TENSOR_ELEMENTS} from './args.js';
+
 export type Triple = [number, number, number];
 export type SpatialOption = number|number[];
 
@@ -141,10 +143,29 @@ function checkGroups(opName: string, groups: unknown): number {
   return g;
 }
 
+/**
+ * Largest stride, padding, output padding, dilation or kernel size: every backend's index
+ * arithmetic (the WebAssembly core's and WebGL's in 32-bit integers, the JS core's in doubles
+ * whose products such values would push past 2⁵³) is exact up to here, and no tensor tfjs can
+ * hold has an axis longer.
+ */
+export const MAX_GEOMETRY_VALUE = 2 ** 31 - 1;
+
+function checkBounded(opName: string, argName: string, values: readonly number[]) {
+  if (values.some(v => v > MAX_GEOMETRY_VALUE)) {
+    throw new Error(`${opName}: argument '${argName}' must be at most ${MAX_GEOMETRY_VALUE} ` +
+        `(the largest axis a tfjs tensor can have), but got ${argName}=${fmtShape(values)}`);
+  }
+}
+
 /** PyTorch's option checks shared by both directions (check_shape_forward). */
 function checkCommon(
     opName: string, stride: number[], padding: number[], dilation: number[],
     outputPadding: number[]) {
+  checkBounded(opName, 'stride', stride);
+  checkBounded(opName, 'padding', padding);
+  checkBounded(opName, 'outputPadding', outputPadding);
+  checkBounded(opName, 'dilation', dilation);
   if (padding.some(p => p < 0)) {
     throw new Error(`${opName}: negative padding is not supported (got padding=` +
         `${fmtShape(padding)})`);
@@ -189,6 +210,8 @@ function checkWeightAndBias(
     throw new Error(`${opName}: non-empty ${nd + 2}D weight expected, but got weight of size ` +
         `${fmtShape(weightShape)}`);
   }
+  checkBounded(opName, 'kernelSize', weightShape.slice(2));
+  checkOutputSize(opName, weightShape, 'weight');
   if (weightShape[0] < groups) {
     throw new Error(`${opName}: Given groups=${groups}, expected weight to be at least ` +
         `${groups} at dimension 0, but got weight of size ${fmtShape(weightShape)} instead`);
@@ -202,12 +225,14 @@ function checkWeightAndBias(
     if (c !== weightShape[0]) {
       throw new Error(`${opName}: Given transposed=1, weight of size ${fmtShape(weightShape)}, ` +
           `expected input${fmtShape(inputShape)} to have ${weightShape[0]} channels, but got ` +
-          `${c} channels instead`);
+          `${c} channels instead` +
+          layoutHints(nd, true, inputShape, weightShape, groups, weightShape[0]));
     }
   } else if (c !== weightShape[1] * groups) {
     throw new Error(`${opName}: Given groups=${groups}, weight of size ${fmtShape(weightShape)}, ` +
         `expected input${fmtShape(inputShape)} to have ${weightShape[1] * groups} channels, but ` +
-        `got ${c} channels instead`);
+        `got ${c} channels instead` +
+        layoutHints(nd, false, inputShape, weightShape, groups, weightShape[1] * groups));
   }
   if (biasShape != null) {
     checkShapeArray(opName, 'bias', biasShape);
@@ -218,6 +243,43 @@ function checkWeightAndBias(
           `${nb} elements, but got bias of size ${fmtShape(biasShape)} instead`);
     }
   }
+}
+
+/** `[a, b, c]` → `'[a, b, c]'` as a tf.transpose perm argument. */
+const perm = (p: number[]) => `[${p.join(', ')}]`;
+
+/**
+ * What follows PyTorch's channel-mismatch message: the weight layout this op expects and, when
+ * the shapes look like the likeliest mistakes, which one: tfjs' filter layout (`[kD, kH, kW, out,
+ * in]` for conv3dTranspose, `[kD, kH, kW, in, out]` for conv3d) or channels-last input (its last
+ * axis being the channel count the weight expects), each with the transpose that fixes it.
+ */
+function layoutHints(
+    nd: SpatialDims, transposed: boolean, inputShape: readonly number[],
+    weightShape: readonly number[], groups: number, expectedChannels: number): string {
+  const ks = ['kD', 'kH', 'kW'].slice(3 - nd).join(', ');
+  const spatial = Array.from({length: nd}, (_, i) => i);
+  let msg = transposed ?
+      `. weight must be [Cin, Cout/groups, ${ks}] (PyTorch's layout)` :
+      `. weight must be [Cout, Cin/groups, ${ks}] (PyTorch's layout)`;
+  const c = inputShape.length === nd + 2 ? inputShape[1] : inputShape[0];
+  // tfjs' filter: spatial axes first; its last axis is the input's channels (transposed: tfjs'
+  // inChannels is the small side, ours too; conv: tfjs' [.., in, out] has in at nd).
+  const tfjsIn = transposed ? weightShape[nd + 1] : weightShape[nd];
+  if (groups === 1 && tfjsIn === c) {
+    msg += `; this weight looks like tfjs' filter layout [${ks}, ${transposed ?
+        'outChannels, inChannels' : 'inChannels, outChannels'}]: convert it with ` +
+        `tf.transpose(weight, ${perm([nd + 1, nd, ...spatial])})`;
+  }
+  const last = inputShape[inputShape.length - 1];
+  if (last === expectedChannels && last !== c) {
+    const batched = inputShape.length === nd + 2;
+    msg += `; the input looks channels-last (${batched ? 'N' : ''}${
+        ['D', 'H', 'W'].slice(3 - nd).join('')}C), but this package is channels-first as ` +
+        `PyTorch: convert it with tf.transpose(input, ${batched ?
+            perm([0, nd + 1, ...spatial.map(i => i + 1)]) : perm([nd, ...spatial])})`;
+  }
+  return msg;
 }
 
 /** Rank check; returns the batched shape (a unit batch prepended to unbatched input). */
@@ -278,6 +340,32 @@ function makeInfo(
   };
 }
 
+/**
+ * Refuses, before anything is allocated, a result tfjs cannot hold (MAX_TENSOR_ELEMENTS) and a
+ * call whose working set does not fit that budget either: conv's zero-padded input with its
+ * output, or a transposed convolution's input with its uncropped output (before `padding` is
+ * removed), the tensors the tensorflow backend holds at once. This also bounds every index the
+ * kernels form, and refuses padding so large that nearly all the work is padding (1e9 on one
+ * voxel: 2·10⁹ outputs, 8 GB, half a minute, rather than an error).
+ */
+function checkSizes(opName: string, info: ConvTranspose3DInfo, transposed: boolean) {
+  const {batchSize: n, inChannels: cSmall, outChannels: cBig, padding, outputPadding} = info;
+  const axes = LIFTED_AXES[info.spatialDims];
+  const user = (c: number, spatial: (a: number) => number) => [n, c, ...axes.map(spatial)];
+  const small = user(cSmall, a => info.inSize[a]), big = user(cBig, a => info.outSize[a]);
+  checkOutputSize(opName, transposed ? big : small, 'output');
+  const [workName, work, other, otherName] = transposed ?
+      ['uncropped output', user(cBig, a => info.outSize[a] + 2 * padding[a] - outputPadding[a]),
+       small, 'input'] :
+      ['zero-padded input', user(cBig, a => info.outSize[a] + 2 * padding[a]), small, 'output'];
+  const total = work.reduce((a, b) => a * b, 1) + other.reduce((a, b) => a * b, 1);
+  if (!(total <= MAX_TENSOR_ELEMENTS)) {
+    throw new Error(`${opName}: the ${workName} ${fmtShape(work)} and the ${otherName} ` +
+        `${fmtShape(other)} would need ${total} elements at once, more than the ` +
+        `${MAX_TENSOR_ELEMENTS} a tfjs tensor can hold (check padding and stride)`);
+  }
+}
+
 /** Checks outputPadding (PyTorch's slow_conv_transpose shape check) and output size ≥ 1. */
 function checkTransposedOutput(
     opName: string, inSize: number[], outSize: number[], a: NdAttrs) {
@@ -305,7 +393,7 @@ function checkTransposedOutput(
 export function convTransposeInfo(
     nd: SpatialDims, opName: string, inputShape: readonly number[],
     weightShape: readonly number[], biasShape: readonly number[]|null|undefined,
-    options: ConvTranspose3DOptions = {}): ConvTranspose3DInfo {
+    options: ConvTranspose3DOptions = {}, sizeLimits = true): ConvTranspose3DInfo {
   const batched = checkInputRank(opName, `conv_transpose${nd}d`, nd, inputShape);
   const stride = toSpatial(opName, 'stride', options.stride, 1, nd);
   const padding = toSpatial(opName, 'padding', options.padding, 0, nd);
@@ -324,7 +412,9 @@ export function convTransposeInfo(
       (n, i) => transposedSize(n, stride[i], padding[i], dilation[i], k[i], outputPadding[i]));
   const attrs = {stride, padding, outputPadding, dilation, groups};
   checkTransposedOutput(opName, inSize, outSize, attrs);
-  return makeInfo(nd, batched[0], batched[1], weightShape, inSize, outSize, attrs);
+  const info = makeInfo(nd, batched[0], batched[1], weightShape, inSize, outSize, attrs);
+  if (sizeLimits) checkSizes(opName, info, true);
+  return info;
 }
 
 /** Geometry of `convTranspose3d(input, weight, bias, options)`. */
@@ -376,7 +466,7 @@ function outputPaddingFromSize(
 export function convInfo(
     nd: SpatialDims, opName: string, inputShape: readonly number[],
     weightShape: readonly number[], biasShape: readonly number[]|null|undefined,
-    options: Conv3DOptions = {}): ConvTranspose3DInfo {
+    options: Conv3DOptions = {}, sizeLimits = true): ConvTranspose3DInfo {
   const batched = checkInputRank(opName, `conv${nd}d`, nd, inputShape);
   const stride = toSpatial(opName, 'stride', options.stride, 1, nd);
   if (typeof options.padding === 'string') {
@@ -402,7 +492,9 @@ export function convInfo(
   const outputPadding = bigSize.map(
       (n, i) => n - transposedSize(smallSize[i], stride[i], padding[i], dilation[i], k[i], 0));
   const attrs = {stride, padding, outputPadding, dilation, groups};
-  return makeInfo(nd, batched[0], weightShape[0], weightShape, smallSize, bigSize, attrs);
+  const info = makeInfo(nd, batched[0], weightShape[0], weightShape, smallSize, bigSize, attrs);
+  if (sizeLimits) checkSizes(opName, info, false);
+  return info;
 }
 
 /** Geometry of `conv3d(input, weight, bias, options)` (torch.nn.functional.conv3d). */

@@ -9,7 +9,7 @@ import {broadcastTo, engine, getBackend, getKernel, GradConfig, registerGradient
 import {conv3d} from './conv3d.js';
 import {convTranspose3d} from './conv_transpose3d.js';
 import {convTranspose3dWeightGrad} from './conv_transpose3d_weight_grad.js';
-import {ConvTranspose3DAttrs} from './geometry.js';
+import {conv3dInfo, ConvTranspose3DAttrs, fmtShape, infoFromAttrs} from './geometry.js';
 import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad} from './kernel_names.js';
 
 /**
@@ -22,6 +22,18 @@ function cropTo(t: Tensor, shape: number[]): Tensor {
   const [n, c, ...spatial] = t.shape as number[];
   const cropped = slice(reshape(t, [n * c, ...spatial]), [0, 0, 0, 0], [n * c, ...shape.slice(2)]);
   return reshape(cropped, shape);
+}
+
+/**
+ * Refuses an upstream gradient whose shape is not the forward result's (tfjs does not check it
+ * for `tf.grads(f)(args, dy)`), naming dy, before any of the gradient ops would fail on it with
+ * a message about their own arguments.
+ */
+function checkDy(opName: string, dy: Tensor, expected: readonly number[], what = 'dy') {
+  if (dy.shape.length !== expected.length || dy.shape.some((s, i) => s !== expected[i])) {
+    throw new Error(`${opName} (gradient): expected ${what} of shape ${fmtShape(expected)} ` +
+        `(the forward output's), but got ${what} of shape ${fmtShape(dy.shape)}`);
+  }
 }
 
 function convOpts(a: ConvTranspose3DAttrs) {
@@ -60,6 +72,8 @@ export const convTranspose3dGradConfig: GradConfig = {
     const [x, weight] = saved;
     const a = attrs as unknown as ConvTranspose3DAttrs;
     const $dy = dy as Tensor;
+    checkDy('convTranspose3d', $dy,
+            infoFromAttrs('convTranspose3d', x.shape, weight.shape, a).outShape);
     return {
       x: () => cropTo(conv3d($dy, weight, null, convOpts(a)), x.shape),
       weight: () => convTranspose3dWeightGrad(x, $dy, weight.shape.slice(2), a),
@@ -75,6 +89,7 @@ export const conv3dGradConfig: GradConfig = {
     const [x, weight] = saved;
     const a = attrs as unknown as ConvTranspose3DAttrs;
     const $dy = dy as Tensor;
+    checkDy('conv3d', $dy, conv3dInfo('conv3d', x.shape, weight.shape, null, convOpts(a)).inShape);
     return {
       x: () => convTranspose3d($dy, weight, null, {...convOpts(a), outputSize: x.shape}),
       weight: () => convTranspose3dWeightGrad($dy, x, weight.shape.slice(2), convOpts(a)),
@@ -88,8 +103,11 @@ export const weightGradGradConfig: GradConfig = {
   inputsToSave: ['x', 'dy'],
   gradFunc: (ddw, saved, attrs) => {
     const [x, dy] = saved;
-    const a = attrs as unknown as ConvTranspose3DAttrs;
+    const a = attrs as unknown as ConvTranspose3DAttrs&{kernelSize: number[]};
     const $ddw = ddw as Tensor;
+    checkDy('convTranspose3dWeightGrad', $ddw,
+            [x.shape[1] as number, (dy.shape[1] as number) / a.groups, ...a.kernelSize],
+            'the upstream gradient');
     return {
       x: () => cropTo(conv3d(dy, $ddw, null, convOpts(a)), x.shape),
       dy: () => convTranspose3d(x, $ddw, null, {...convOpts(a), outputPadding: a.outputPadding}),

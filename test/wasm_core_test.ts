@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import {conv3d, convTranspose3d, convTranspose3dWeightGrad, getCpuImplementation, ready, setCpuImplementation} from '../src/index.js';
 import type {ConvTranspose3DOptions} from '../src/index.js';
 import {refConvTranspose3d} from './reference.js';
-import {setImplicitPaths} from '../kernels/simd/simd_core.js';
+import {convTranspose3dInfo} from '../src/geometry.js';
+import {setImplicitPaths, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore} from '../kernels/simd/simd_core.js';
 import {expectClose, expectNoLeak} from './util.js';
 
 describe('WebAssembly SIMD core: switching', () => {
@@ -118,7 +119,8 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
           setCpuImplementation(impl === 'js' ? 'js' : 'wasm');
           setImplicitPaths(impl !== 'cols');
           const y = convTranspose3d(x, w, b, c.opts);
-          const z = conv3d(y, w, null, c.opts);
+          const {outputPadding: _, ...convOpts} = c.opts;  // conv3d has none (PyTorch refuses it)
+          const z = conv3d(y, w, null, convOpts);
           const dw = convTranspose3dWeightGrad(x, y, c.w.slice(2), c.opts);
           results[impl] = [await y.data(), await z.data(), await dw.data()] as Float32Array[];
           tf.dispose([y, z, dw]);
@@ -138,4 +140,55 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
       });
     });
   }
+});
+
+describe('WebAssembly SIMD core: inputs it must not trust', () => {
+  let core: NonNullable<ReturnType<typeof wasmCore>>;
+  // Browsers compile the core in ready(), after this module is evaluated.
+  beforeAll(async () => {
+    await ready();
+    core = wasmCore()!;
+  });
+  const info = convTranspose3dInfo('test', [1, 1, 2, 2, 2], [1, 1, 1, 1, 1], null);
+
+  it('refuses an input shorter than its shape, so no earlier data can reach a result', () => {
+    const w = new Float32Array([1]);
+    expect(() => wasmConvTranspose3dForward(core, new Float32Array(7), w, null, info))
+        .toThrowError(/convTranspose3d: input has 7 values, but its shape needs 8/);
+    expect(() => wasmConv3dForward(core, new Float32Array(9), w, null, info))
+        .toThrowError(/conv3d: input has 9 values, but its shape needs 8/);
+    expect(() => wasmConvTranspose3dWeightGrad(core, new Float32Array(8), new Float32Array(3), info))
+        .toThrowError(/convTranspose3dWeightGrad: dy has 3 values, but its shape needs 8/);
+  });
+
+  it('hands non-finite weights back (null) for the JS core, computes the rest', () => {
+    const x = new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const bad of [NaN, Infinity, -Infinity]) {
+      const w = new Float32Array([bad]);
+      expect(wasmConvTranspose3dForward(core, x, w, null, info)).withContext(`${bad}`).toBeNull();
+      expect(wasmConv3dForward(core, x, w, null, info)).withContext(`${bad}`).toBeNull();
+      // The scalar tail (3 floats) and each half of the 8-float SIMD block.
+      const info3 = convTranspose3dInfo('test', [1, 1, 1, 1, 3], [1, 3, 1, 1, 1], null);
+      for (const at of [0, 5, 7, 10]) {
+        const w3 = new Float32Array(11).fill(1).subarray(0, 3);
+        const w11 = new Float32Array(11).fill(1);
+        w11[at] = bad;
+        const info11 = convTranspose3dInfo('test', [1, 1, 1, 1, 3], [1, 11, 1, 1, 1], null);
+        expect(wasmConvTranspose3dForward(core, new Float32Array([1, 2, 3]), w11, null, info11))
+            .withContext(`${bad} at ${at}`).toBeNull();
+        expect(wasmConvTranspose3dForward(core, new Float32Array([1, 2, 3]), w3, null, info3))
+            .not.toBeNull();
+      }
+      // A non-finite x only reaches the outputs it touches on every forward path: computed here.
+      const xb = x.slice();
+      xb[3] = bad;
+      expect(Array.from(wasmConvTranspose3dForward(core, xb, new Float32Array([2]), null, info)!))
+          .toEqual([2, 4, 6, 2 * bad, 10, 12, 14, 16]);
+      // Depthwise weight gradient: x and dy are checked.
+      expect(wasmConvTranspose3dWeightGrad(core, xb, x, info)).toBeNull();
+      expect(wasmConvTranspose3dWeightGrad(core, x, xb, info)).toBeNull();
+    }
+    expect(Array.from(wasmConvTranspose3dForward(core, x, new Float32Array([2]), null, info)!))
+        .toEqual([2, 4, 6, 8, 10, 12, 14, 16]);
+  });
 });

@@ -56,11 +56,20 @@ export function cpuImplementationReason(): string|null {
       'the WebAssembly SIMD core is not compiled yet: await ready() (browsers compile it there)';
 }
 
+/**
+ * Largest stride, padding, dilation or kernel size the wasm core takes: its index arithmetic is
+ * in 32-bit integers, where sums of a few such values must not overflow (a stride of 2³¹ − 1,
+ * valid on an axis of size 1, would). Larger values run on the JS core, exact in doubles.
+ */
+const WASM_MAX_GEOMETRY_VALUE = 2 ** 24;
+
 /** Work the wasm core takes: non-empty, parameter tables and memory within its limits. */
 function wasmFits(info: ConvTranspose3DInfo, ...arrays: number[]): boolean {
   const taps = info.kernelSize[0] + info.kernelSize[1] + info.kernelSize[2];
   const total = arrays.reduce((a, b) => a + b, 0);
-  return arrays.every(n => n > 0) && 32 + 2 * taps <= 1024 && total * 4 < 2 ** 31;
+  const values = [...info.stride, ...info.padding, ...info.dilation, ...info.kernelSize];
+  return arrays.every(n => n > 0) && 32 + 2 * taps <= 1024 && total * 4 < 2 ** 31 &&
+      values.every(v => v <= WASM_MAX_GEOMETRY_VALUE);
 }
 
 function core(info: ConvTranspose3DInfo, ...arrays: number[]) {
@@ -85,22 +94,23 @@ export function computeConvTranspose3d(
     x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, w.length, numel(info.outShape), colsSize(info));
-  return c ? wasmConvTranspose3dForward(c, x, w, bias, info) :
-             convTranspose3dForward(x, w, bias, info);
+  // null from the wasm core: a non-finite input, which the JS core propagates as PyTorch does.
+  return (c && wasmConvTranspose3dForward(c, x, w, bias, info)) ??
+      convTranspose3dForward(x, w, bias, info);
 }
 
 export function computeConv3d(
     x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, w.length, numel(info.inShape), colsSize(info));
-  return c ? wasmConv3dForward(c, x, w, bias, info) : conv3dForward(x, w, bias, info);
+  return (c && wasmConv3dForward(c, x, w, bias, info)) ?? conv3dForward(x, w, bias, info);
 }
 
 export function computeWeightGrad(
     x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, dy.length, numel(info.weightShape), colsSize(info));
-  return c ? wasmConvTranspose3dWeightGrad(c, x, dy, info) :
-             convTranspose3dWeightGrad(x, dy, info);
+  return (c && wasmConvTranspose3dWeightGrad(c, x, dy, info)) ??
+      convTranspose3dWeightGrad(x, dy, info);
 }
 
 /** The bias gradient of a 5-D dy of shape [N, C, …] (L = the spatial size). */

@@ -132,7 +132,9 @@ function zeroInsert(s: KernelScope, t: TensorInfo, factor: Triple): TensorInfo {
   let out = t;
   for (let axis = 0; axis < 3; axis++) {
     const f = factor[axis];
-    if (f === 1) continue;
+    // One entry has no neighbour: nothing to insert (and a huge factor, e.g. a dilation of
+    // 2³¹ − 1 along a kernel axis of 1, must not make the runs below).
+    if (f === 1 || out.shape[axis] === 1) continue;
     const shape = out.shape;
     const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const n = shape[axis];
@@ -150,7 +152,9 @@ function subsample(s: KernelScope, t: TensorInfo, factor: Triple, size: Triple):
   let out = t;
   for (let axis = 0; axis < 3; axis++) {
     const f = factor[axis];
-    if (f === 1) continue;
+    // One entry has no neighbour: nothing to insert (and a huge factor, e.g. a dilation of
+    // 2³¹ − 1 along a kernel axis of 1, must not make the runs below).
+    if (f === 1 || out.shape[axis] === 1) continue;
     const shape = out.shape;
     const before = shape.slice(0, axis).reduce((a, b) => a * b, 1);
     const n = size[axis];

@@ -26,6 +26,7 @@ interface CoreExports {
              scratch: number): void;
   forwardWork(par: number, axes: number): number;
   biasGrad(dy: number, N: number, C: number, L: number, db: number): void;
+  allFinite(p: number, n: number): number;
   backWork(par: number, axes: number): number;
   axesFit(par: number): number;
   weightGradImplicitWins(par: number, axes: number): number;
@@ -213,6 +214,8 @@ function writeParams(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number):
 }
 
 const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+const biasLength = (bias: Float32Array|null, n: number): Array<[string, Float32Array, number]> =>
+    bias ? [['bias', bias, n]] : [];
 const kvol = (info: ConvTranspose3DInfo) =>
     info.kernelSize[0] * info.kernelSize[1] * info.kernelSize[2];
 const plane = (info: ConvTranspose3DInfo) => info.inSize[1] * info.inSize[2];
@@ -260,6 +263,38 @@ function prepare(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
   return {a, par, scratch, work: w >= 0 && w <= implicitWorkLimit ? w : -1};
 }
 
+/**
+ * Throws unless every input has exactly the length its shape implies: the core reads whole
+ * regions, and a short array (a ragged nested array that reached a kernel) would leave the rest
+ * of its region holding an earlier call's data, which must never reach a result.
+ */
+function checkLengths(fn: string, arrays: Array<[string, Float32Array, number]>): void {
+  for (const [name, a, n] of arrays) {
+    if (a.length !== n) {
+      throw new Error(`${fn}: ${name} has ${a.length} values, but its shape needs ${n}`);
+    }
+  }
+}
+
+/**
+ * Whether the inputs copied into the heap at (pointer, length) are all finite (one SIMD pass).
+ * The fast paths are exact for finite values only, where 0·NaN = 0·Inf = NaN would differ from
+ * PyTorch (whose CPU kernels scatter with col2vol: only the taps that touch an output, and
+ * gather with im2col: zero padding times every tap). Only the inputs that can meet such a zero
+ * are checked:
+ * - forward: the weight (the implicit and direct paths multiply x's zero padding by every tap);
+ *   a non-finite x only reaches the outputs it touches, as in PyTorch;
+ * - conv3d: the weight (the depthwise row paths skip the padding that im2col multiplies);
+ * - weight gradient: x and dy on the depthwise row paths (they skip padding and visit taps
+ *   PyTorch does not), dy on the implicit path when rows are not runs of 4 (its K spans junk
+ *   columns, zeros of x against real dy values).
+ * On a non-finite input the wrappers return null and the caller runs the JS core, which
+ * propagates NaN and ±Inf as PyTorch does (test/nonfinite_test.ts).
+ */
+function finiteInputs(c: CoreExports, ...regions: Array<[number, number]>): boolean {
+  return regions.every(([ptr, n]) => c.allFinite(ptr, n) !== 0);
+}
+
 type ConvEntry = (par: number, x: number, w: number, bias: number, y: number, work: number,
                   scratch: number) => void;
 
@@ -270,7 +305,7 @@ type ConvEntry = (par: number, x: number, w: number, bias: number, y: number, wo
 function convCall(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo, yShape: number[], implicitWork: CoreExports['forwardWork'],
-    implicit: ConvEntry, cols: ConvEntry): Float32Array {
+    implicit: ConvEntry, cols: ConvEntry): Float32Array|null {
   const rows = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, rows);
   const {a, work, par, scratch} = prepare(c, info, dChunk, implicitWork);
@@ -281,27 +316,38 @@ function convCall(
   heap.set(x, px >> 2);
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
+  if (!finiteInputs(c, [pw, w.length])) return null;
   (work >= 0 ? implicit : cols)(par, px, pw, pb, py, pc, scratch);
   return copyOut(heap, py >> 2, ny);
 }
 
-/** convTranspose3dForward of compute.ts on the wasm core. */
+/**
+ * convTranspose3dForward of compute.ts on the wasm core; null when an input is not finite (run
+ * the JS core then, see finiteInputs).
+ */
 export function wasmConvTranspose3dForward(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
-    info: ConvTranspose3DInfo): Float32Array {
+    info: ConvTranspose3DInfo): Float32Array|null {
+  checkLengths('convTranspose3d', [['input', x, size(info.inShape)],
+      ['weight', w, size(info.weightShape)], ...biasLength(bias, info.outChannels)]);
   return convCall(c, x, w, bias, info, info.outShape, c.forwardWork, c.forwardImplicit, c.forward);
 }
 
-/** conv3dForward of compute.ts on the wasm core (x: big side, result: small side). */
+/** conv3dForward of compute.ts on the wasm core (x: big side, result: small side), or null. */
 export function wasmConv3dForward(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
-    info: ConvTranspose3DInfo): Float32Array {
+    info: ConvTranspose3DInfo): Float32Array|null {
+  checkLengths('conv3d', [['input', x, size(info.outShape)],
+      ['weight', w, size(info.weightShape)], ...biasLength(bias, info.inChannels)]);
   return convCall(c, x, w, bias, info, info.inShape, c.backWork, c.conv3dImplicit, c.conv3d);
 }
 
-/** convTranspose3dWeightGrad of compute.ts on the wasm core. */
+/** convTranspose3dWeightGrad of compute.ts on the wasm core, or null. */
 export function wasmConvTranspose3dWeightGrad(
-    c: CoreExports, x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
+    c: CoreExports, x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo):
+    Float32Array|null {
+  checkLengths('convTranspose3dWeightGrad',
+               [['input', x, size(info.inShape)], ['dy', dy, size(info.outShape)]]);
   const M = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, M);
   const {a, work, par, scratch} = prepare(c, info, dChunk, (p, s) =>
@@ -312,6 +358,12 @@ export function wasmConvTranspose3dWeightGrad(
   const heap = a.commit();
   heap.set(x, px >> 2);
   heap.set(dy, pd >> 2);
+  const depthwise = info.inChannelsPerGroup === 1 && info.outChannelsPerGroup === 1;
+  const junk = work >= 0 && info.inSize[2] % 4 !== 0;
+  const regions: Array<[number, number]> = [];
+  if (depthwise) regions.push([px, x.length]);
+  if (depthwise || junk) regions.push([pd, dy.length]);
+  if (!finiteInputs(c, ...regions)) return null;
   (work >= 0 ? c.weightGradImplicit : c.weightGrad)(par, px, pd, pw, pc, scratch);
   return copyOut(heap, pw >> 2, nw);
 }

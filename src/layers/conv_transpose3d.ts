@@ -6,8 +6,10 @@
  */
 import {DataType, randomUniform, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {layers as tfl, LayerVariable, Shape, SymbolicTensor} from '@tensorflow/tfjs-layers';
+import {defaultLayerName} from './naming.js';
 import type {Initializer, Kwargs, LayerArgs} from './tfjs_types.js';
 
+import {checkOptions, describeValue, TFJS_LAYER_ARGS} from '../args.js';
 import {convTransposeNd} from '../conv_transpose3d.js';
 import {convTransposeInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
 
@@ -66,6 +68,30 @@ export class TorchUniform extends serialization.Serializable {
 }
 serialization.registerClass(TorchUniform, SERIALIZATION_PACKAGE);
 
+/** The constructor arguments of ours (beside tfjs' LayerArgs). */
+const OWN_ARGS = ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'outputPadding',
+                  'groups', 'dilation', 'bias', 'paddingMode'] as const;
+/**
+ * `call`/`apply` keyword arguments: ours, and the ones tfjs' model executor passes to every
+ * layer (`mask`, `training`).
+ */
+const CALL_KWARGS = ['outputSize', 'mask', 'training'] as const;
+
+/**
+ * The constructor's argument checked before tfjs' Layer constructor sees it (which would fail on
+ * `null` with "Cannot read properties of null"): an object with known keys, and a default name
+ * in tfjs' style (`conv_transpose3d_1`) instead of tfjs' `pt_conv_transpose3d_PtConvTranspose3d2`.
+ */
+function layerArgs(nd: SpatialDims, args: ConvTranspose3dLayerArgs): ConvTranspose3dLayerArgs {
+  const NAME = `ConvTranspose${nd}d`;
+  if (args == null || typeof args !== 'object' || Array.isArray(args)) {
+    throw new Error(`${NAME}: expected a config object {inChannels, outChannels, kernelSize, …}, ` +
+        `but got ${describeValue(args)}`);
+  }
+  checkOptions(NAME, args, [...TFJS_LAYER_ARGS, ...OWN_ARGS], 'arguments');
+  return {...args, name: args.name ?? defaultLayerName(`conv_transpose${nd}d`)};
+}
+
 function positiveInt(name: string, what: string, v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
     throw new Error(`${name}: ${what} must be a positive integer, but got ${String(v)}`);
@@ -103,12 +129,9 @@ abstract class ConvTransposeNd extends tfl.Layer {
   private graphOutputSize: number[]|null = null;
 
   constructor(readonly spatialDims: SpatialDims, args: ConvTranspose3dLayerArgs) {
-    super(args);
+    super(layerArgs(spatialDims, args));
     const nd = spatialDims;
     const NAME = this.torchName = `ConvTranspose${nd}d`;
-    if (args == null || typeof args !== 'object') {
-      throw new Error(`${NAME}: expected a config object {inChannels, outChannels, kernelSize, …}`);
-    }
     // PyTorch's _ConvNd.__init__ order of checks.
     const groups = args.groups ?? 1;
     if (typeof groups !== 'number' || !Number.isInteger(groups) || groups <= 0) {
@@ -171,11 +194,15 @@ abstract class ConvTransposeNd extends tfl.Layer {
     };
   }
 
-  /** The geometry of this layer on an input shape (option checks only, when `optionsOnly`). */
-  private info(inputShape: number[], optionsOnly = false, outputSize?: number[]|null) {
+  /**
+   * The geometry of this layer on an input shape (option checks only, when `optionsOnly`; size
+   * limits only when `sizeLimits`, i.e. no stand-in sizes).
+   */
+  private info(inputShape: number[], optionsOnly = false, outputSize?: number[]|null,
+               sizeLimits = true) {
     try {
       return convTransposeInfo(this.spatialDims, this.torchName, inputShape, this.weightShape,
-          this.useBias ? [this.outChannels] : null, this.options(outputSize));
+          this.useBias ? [this.outChannels] : null, this.options(outputSize), sizeLimits);
     } catch (e) {
       const msg = (e as Error).message;
       if (optionsOnly && /Output size is too small/.test(msg)) return null;
@@ -215,7 +242,8 @@ abstract class ConvTransposeNd extends tfl.Layer {
     if (outputSize != null && shape.slice(2).some(s => s == null)) {
       outputSize = null;  // cannot check it against an unknown size; call() will
     }
-    const info = this.info(concrete, false, outputSize);
+    // Stand-ins are not real sizes: the size limits apply only to a fully known shape.
+    const info = this.info(concrete, false, outputSize, shape.slice(2).every(s => s != null));
     const out: Shape = userShape(info!.outShape, nd, true);
     shape.forEach((s, i) => {
       if (s == null && i !== 1) out[i] = null;
@@ -230,6 +258,7 @@ abstract class ConvTransposeNd extends tfl.Layer {
   override apply(
       inputs: Tensor|Tensor[]|SymbolicTensor|SymbolicTensor[],
       kwargs?: Kwargs): Tensor|Tensor[]|SymbolicTensor|SymbolicTensor[] {
+    checkOptions(`${this.torchName}.apply`, kwargs, CALL_KWARGS, 'keyword arguments');
     const outputSize = (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize ?? null;
     const symbolic = (Array.isArray(inputs) ? inputs : [inputs]).some(
         t => t instanceof SymbolicTensor);

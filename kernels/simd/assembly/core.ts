@@ -1768,3 +1768,24 @@ export function biasGrad(dy: usize, N: i32, C: i32, L: i32, db: usize): void {
                           f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3) + tail);
   }
 }
+
+/**
+ * Whether the n floats at p (16-byte aligned) are all finite: an exponent of all ones is NaN or
+ * ±Inf. The fast paths above are exact for finite inputs only (they multiply zero padding or
+ * junk columns by their inputs, and 0·NaN = NaN), so the JS side checks the inputs with this and
+ * gives non-finite ones to the JS core, which propagates them as PyTorch does.
+ */
+export function allFinite(p: usize, n: i32): bool {
+  const exp = i32x4.splat(0x7f800000);
+  let m0 = i32x4.splat(0), m1 = i32x4.splat(0);
+  let q = p;
+  const end = p + (<usize>n << 2);
+  for (; q + 32 <= end; q += 32) {
+    m0 = v128.or(m0, i32x4.eq(v128.and(v128.load(q), exp), exp));
+    m1 = v128.or(m1, i32x4.eq(v128.and(v128.load(q, 16), exp), exp));
+  }
+  for (; q + 16 <= end; q += 16) m0 = v128.or(m0, i32x4.eq(v128.and(v128.load(q), exp), exp));
+  let bad = v128.any_true(v128.or(m0, m1));
+  for (; q < end; q += 4) bad = bad || (load<i32>(q) & 0x7f800000) == 0x7f800000;
+  return !bad;
+}
