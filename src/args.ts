@@ -166,13 +166,6 @@ export const TFJS_LAYER_ARGS = [
   'inputDType',
   'customObjects',
 ] as const;
-
-/**
- * Keys tfjs-layers adds to a layer's config when it deserialises a model (`customObjects`, see
- * tfjs-layers' deserializeKerasObject): a layer that refuses unknown keys must accept them too,
- * or `tf.loadLayersModel` fails.
- */
-export const TFJS_DESERIALIZE_ARGS = ['customObjects'] as const;
 const COUNT_WORDS = ['zero', 'one', 'two', 'three'];
 
 /**

@@ -16,7 +16,7 @@ import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {layers as tfl, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 import type {Initializer, LayerArgs} from './tfjs_types.js';
 
-import {checkBool, checkInt, checkOptions, describeValue, TFJS_DESERIALIZE_ARGS, TFJS_LAYER_ARGS} from
+import {checkBool, checkInt, checkOptions, describeValue, TFJS_LAYER_ARGS} from
     '../args.js';
 import {convNd} from '../conv3d.js';
 import {convInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
@@ -68,7 +68,7 @@ abstract class ConvNd extends tfl.Layer {
       throw new Error(`${NAME}: expected a config object {inChannels, outChannels, ` +
           `kernelSize, …}, but got ${describeValue(args)}`);
     }
-    checkOptions(NAME, args, [...OWN_ARGS, ...TFJS_LAYER_ARGS, ...TFJS_DESERIALIZE_ARGS],
+    checkOptions(NAME, args, [...OWN_ARGS, ...TFJS_LAYER_ARGS],
                  'arguments');
     super({...args, name: args.name ?? defaultLayerName(snakeName)});
     this.torchName = NAME;

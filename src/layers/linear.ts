@@ -3,7 +3,7 @@ import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {layers as tfl, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
 import type {Initializer, LayerArgs} from './tfjs_types.js';
 
-import {checkBool, checkInt, checkOptions, describeValue, TFJS_DESERIALIZE_ARGS, TFJS_LAYER_ARGS} from
+import {checkBool, checkInt, checkOptions, describeValue, TFJS_LAYER_ARGS} from
     '../args.js';
 import {fmtShape} from '../geometry.js';
 import {linear as linearOp} from '../linear.js';
@@ -35,8 +35,7 @@ export class Linear extends tfl.Layer {
       throw new Error(`Linear: expected a config object {inFeatures, outFeatures, bias}, but ` +
           `got ${describeValue(args)}`);
     }
-    checkOptions('Linear', args, ['inFeatures', 'outFeatures', 'bias', ...TFJS_LAYER_ARGS,
-                                 ...TFJS_DESERIALIZE_ARGS], 'arguments');
+    checkOptions('Linear', args, ['inFeatures', 'outFeatures', 'bias', ...TFJS_LAYER_ARGS], 'arguments');
     super({...args, name: args.name ?? defaultLayerName('linear')});
     this.inFeatures = checkInt('Linear', 'inFeatures', args.inFeatures, 0);
     this.outFeatures = checkInt('Linear', 'outFeatures', args.outFeatures, 0);

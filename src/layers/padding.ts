@@ -7,7 +7,7 @@ import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
 import {layers as tfl, Shape} from '@tensorflow/tfjs-layers';
 import type {LayerArgs} from './tfjs_types.js';
 
-import {checkChoice, checkOptions, describeValue, TFJS_DESERIALIZE_ARGS, TFJS_LAYER_ARGS} from '../args.js';
+import {checkChoice, checkOptions, describeValue, TFJS_LAYER_ARGS} from '../args.js';
 import {pad, padInfo, PadMode} from '../padding.js';
 import {SERIALIZATION_PACKAGE} from './conv_transpose3d.js';
 import {defaultLayerName} from './naming.js';
@@ -30,8 +30,7 @@ export class Pad extends tfl.Layer {
       throw new Error(`layers.pad: expected a config object {pad, mode, value}, but got ` +
           describeValue(args));
     }
-    checkOptions('layers.pad', args, ['pad', 'mode', 'value', ...TFJS_LAYER_ARGS,
-                                     ...TFJS_DESERIALIZE_ARGS], 'arguments');
+    checkOptions('layers.pad', args, ['pad', 'mode', 'value', ...TFJS_LAYER_ARGS], 'arguments');
     super({...args, name: args.name ?? defaultLayerName('pad')});
     this.mode = checkChoice('layers.pad', 'mode', args.mode,
                             ['constant', 'reflect', 'replicate', 'circular'], 'constant');
