@@ -101,3 +101,7 @@ for (const config of [convTranspose3dGradConfig, conv3dGradConfig, weightGradGra
                       biasGradGradConfig]) {
   registerGradient(config);
 }
+
+// Normalisation kernels' gradients (src/normalization.ts).
+import {normGradConfigs} from './normalization.js';
+for (const config of normGradConfigs) registerGradient(config);

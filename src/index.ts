@@ -19,11 +19,19 @@ export type {Conv3DOptions, ConvTranspose3DAttrs, ConvTranspose3DInfo, ConvTrans
 export * from './kernel_names.js';
 
 import * as L from './layers/conv_transpose3d.js';
+import * as N from './layers/normalization.js';
 /** Layers, mirroring `tf.layers.*`: `layers.convTranspose3d({inChannels, outChannels, …})`. */
 export const layers = {
   convTranspose3d: L.convTranspose3d,
   convTranspose2d: L.convTranspose2d,
   convTranspose1d: L.convTranspose1d,
+  batchNorm3d: N.batchNorm3d,
+  batchNorm2d: N.batchNorm2d,
+  batchNorm1d: N.batchNorm1d,
+  instanceNorm3d: N.instanceNorm3d,
+  instanceNorm2d: N.instanceNorm2d,
+  instanceNorm1d: N.instanceNorm1d,
+  groupNorm: N.groupNorm,
 };
 export {ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
 export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
@@ -35,3 +43,9 @@ export type {AssignStateDictOptions, LoadStateDictResult} from './io/state_dict.
 export {ready} from './ready.js';
 export {getCpuImplementation, setCpuImplementation} from '../kernels/cpu/dispatch.js';
 export type {CpuImplementation} from '../kernels/cpu/dispatch.js';
+
+// Normalisation: ops (torch.nn.functional) and layers (torch.nn).
+export {batchNorm, groupNorm, instanceNorm} from './normalization.js';
+export type {BatchNormOptions, GroupNormOptions, InstanceNormOptions} from './normalization.js';
+export {BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d} from './layers/normalization.js';
+export type {BatchNormLayerArgs, GroupNormLayerArgs, InstanceNormLayerArgs} from './layers/normalization.js';

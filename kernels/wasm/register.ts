@@ -27,3 +27,9 @@ const adaptWasm: BackendAdapter = backend => {
 for (const config of typedArrayKernelConfigs('wasm', adaptWasm)) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// Normalisation kernels: the cpu ones (kernels/cpu/normalization.ts) through the same adapter.
+import {normKernelConfigs} from '../cpu/normalization.js';
+for (const config of normKernelConfigs('wasm', adaptWasm)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

@@ -1,0 +1,146 @@
+/**
+ * The normalisation kernels (PtNormStats, PtNormAffine) on JS typed arrays, for the `cpu` backend
+ * and, through an adapter, tfjs-backend-wasm. Both are memory-bound single passes over x, so plain
+ * JS loops suffice; the innermost loop always runs over one contiguous (n, c) row of S elements.
+ */
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {fmtShape} from '../../src/geometry.js';
+import {NormAffine, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
+import {BackendAdapter, readF32} from './kernels.js';
+
+/** x's shape read as [N, C, S]; the kernels' shape checks, shared by every backend. */
+export function normView(kernel: string, shape: readonly number[]): [number, number, number] {
+  if (shape.length < 2) {
+    throw new Error(`${kernel}: expected x with at least 2 dimensions [N, C, …], but got ` +
+        fmtShape(shape));
+  }
+  let s = 1;
+  for (let i = 2; i < shape.length; i++) s *= shape[i];
+  return [shape[0], shape[1], s];
+}
+
+/** Checks PtNormStats' attrs against x; returns the shape of each statistic. */
+export function normStatsShape(xShape: readonly number[], attrs: NormStatsAttrs): number[] {
+  const [n, c] = normView(NormStats, xShape);
+  const g = attrs.groups;
+  if (!(Number.isInteger(g) && g >= 1 && c % g === 0)) {
+    throw new Error(`${NormStats}: groups must divide the ${c} channels, but got ${g}`);
+  }
+  return attrs.perSample ? [n, g] : [g];
+}
+
+/**
+ * Checks one of PtNormAffine's per-channel inputs against x; true when it is per sample
+ * (`[N, C]`), false when shared (`[C]`).
+ */
+export function normParamPerSample(
+    xShape: readonly number[], what: string, shape: readonly number[]): boolean {
+  const [n, c] = normView(NormAffine, xShape);
+  if (shape.length === 2 && shape[0] === n && shape[1] === c) return true;
+  if (shape.length === 1 && shape[0] === c) return false;
+  throw new Error(`${NormAffine}: expected ${what} of size [${c}] or [${n}, ${c}] for x of ` +
+      `size ${fmtShape(xShape)}, but got ${fmtShape(shape)}`);
+}
+
+/**
+ * Mean and biased variance of each statistic (see NormStatsAttrs) in one pass: shifted sums
+ * Σ(x − k), Σ(x − k)² in float64, k being the statistic's first element, so that the
+ * cancellation in Σd² − (Σd)²/M stays far below float32 resolution even for data far from 0
+ * (the variance's error is ~2⁻⁵³·M·(mean − k)²). Four accumulators per row keep the loop from
+ * waiting on one add chain.
+ */
+export function computeNormStats(
+    x: Float32Array, n: number, c: number, s: number, groups: number,
+    perSample: boolean): {mean: Float32Array, variance: Float32Array} {
+  const cg = c / groups;
+  const count = perSample ? n * groups : groups;
+  const sum = new Float64Array(count), sq = new Float64Array(count), ref = new Float64Array(count);
+  for (let st = 0; st < count; st++) {
+    const i = perSample ? Math.floor(st / groups) : 0, g = perSample ? st % groups : st;
+    ref[st] = n > 0 && s > 0 ? x[(i * c + g * cg) * s] : 0;
+  }
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const st = (perSample ? i * groups : 0) + Math.floor(ch / cg);
+      const k = ref[st];
+      const base = (i * c + ch) * s, end = base + s;
+      let a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+      let j = base;
+      for (; j + 3 < end; j += 4) {
+        const d0 = x[j] - k, d1 = x[j + 1] - k, d2 = x[j + 2] - k, d3 = x[j + 3] - k;
+        a0 += d0; a1 += d1; a2 += d2; a3 += d3;
+        b0 += d0 * d0; b1 += d1 * d1; b2 += d2 * d2; b3 += d3 * d3;
+      }
+      for (; j < end; j++) {
+        const d = x[j] - k;
+        a0 += d;
+        b0 += d * d;
+      }
+      sum[st] += (a0 + a1) + (a2 + a3);
+      sq[st] += (b0 + b1) + (b2 + b3);
+    }
+  }
+  const m = (perSample ? 1 : n) * cg * s;
+  const mean = new Float32Array(count), variance = new Float32Array(count);
+  for (let st = 0; st < count; st++) {
+    const d = sum[st] / m;
+    mean[st] = ref[st] + d;
+    variance[st] = Math.max(0, sq[st] / m - d * d);
+  }
+  return {mean, variance};
+}
+
+/** A per-channel input of PtNormAffine as an array, and whether it is per sample. */
+export interface NormParam {values: Float32Array, perSample: boolean}
+
+/** y = (x − mean)·scale + shift per (n, c) row; a missing mean or shift is 0. */
+export function computeNormAffine(
+    x: Float32Array, n: number, c: number, s: number, mean: NormParam|null, scale: NormParam,
+    shift: NormParam|null): Float32Array {
+  const y = new Float32Array(x.length);
+  const at = (p: NormParam|null, i: number, ch: number) =>
+      p == null ? 0 : p.values[p.perSample ? i * c + ch : ch];
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const m = at(mean, i, ch), a = at(scale, i, ch), b = at(shift, i, ch);
+      const base = (i * c + ch) * s, end = base + s;
+      if (m === 0) {
+        for (let j = base; j < end; j++) y[j] = x[j] * a + b;
+      } else {
+        for (let j = base; j < end; j++) y[j] = (x[j] - m) * a + b;
+      }
+    }
+  }
+  return y;
+}
+
+const normStatsKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
+  const {x} = inputs as {x: TensorInfo};
+  const a = attrs as unknown as NormStatsAttrs;
+  const outShape = normStatsShape(x.shape, a);
+  const [n, c, s] = normView(NormStats, x.shape);
+  const b = adapt(backend);
+  const {mean, variance} = computeNormStats(readF32(b, x), n, c, s, a.groups, a.perSample);
+  return [b.makeTensorInfo(outShape, 'float32', mean),
+          b.makeTensorInfo(outShape, 'float32', variance)];
+};
+
+const normAffineKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend}) => {
+  const {x, mean, scale, shift} = inputs as unknown as
+      {x: TensorInfo, mean?: TensorInfo, scale: TensorInfo, shift?: TensorInfo};
+  const [n, c, s] = normView(NormAffine, x.shape);
+  const b = adapt(backend);
+  const param = (what: string, t: TensorInfo|undefined): NormParam|null => t == null ? null :
+      {perSample: normParamPerSample(x.shape, what, t.shape), values: readF32(b, t)};
+  const y = computeNormAffine(readF32(b, x), n, c, s, param('mean', mean),
+                              param('scale', scale)!, param('shift', shift));
+  return b.makeTensorInfo([...x.shape], 'float32', y);
+};
+
+/** The normalisation kernels for a backend that stores typed arrays (cpu, wasm via adapter). */
+export function normKernelConfigs(backendName: string, adapt: BackendAdapter): KernelConfig[] {
+  return [
+    {kernelName: NormStats, backendName, kernelFunc: normStatsKernel(adapt)},
+    {kernelName: NormAffine, backendName, kernelFunc: normAffineKernel(adapt)},
+  ];
+}
