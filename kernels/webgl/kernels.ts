@@ -28,7 +28,7 @@ export function checkFitsTexture(opName: string, what: string, shape: readonly n
       `most ${max}×${max} = ${max * max} elements); split the batch or use another backend`);
 }
 
-function checkWebGL2(opName: string) {
+export function checkWebGL2(opName: string) {
   const version = env().getNumber('WEBGL_VERSION');
   if (version < 2) {
     throw new Error(`${opName} (webgl): needs WebGL 2 (loops with uniform bounds), but this ` +
@@ -40,7 +40,7 @@ function checkWebGL2(opName: string) {
  * A 1-D view of `t` sharing its texture. An unpacked texture is row-major whatever its logical
  * shape; a packed one is unpacked first, at its own shape (the copy goes to `temps`).
  */
-function flatView(backend: MathBackendWebGL, t: TensorInfo, temps: TensorInfo[]): TensorInfo {
+export function flatView(backend: MathBackendWebGL, t: TensorInfo, temps: TensorInfo[]): TensorInfo {
   let src = t;
   if (backend.texData.get(t.dataId).isPacked) {
     src = backend.unpackTensor(t);

@@ -9,3 +9,9 @@ for (const config of webglKernelConfigs()) {
   // Importing two builds of this package (ESM and CJS) must not throw on re-registration.
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+
+// Normalisation kernels (kernels/webgl/normalization.ts).
+import {normWebglKernelConfigs} from './normalization.js';
+for (const config of normWebglKernelConfigs()) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}
