@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {batchNorm, groupNorm, instanceNorm} from '../src/index.js';
 import {NORM_TORCH_VERSION, NormCase, normCases, normErrors} from './fixtures/norm_fixtures.js';
-import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
+import {describeWithBackends, expectClose, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
 
 /** PyTorch's message in our spelling (argument names camelCase, torch.Size([…]) as […]). */
 function normPhrase(message: string): string {
@@ -68,4 +68,94 @@ describeWithBackends('batchNorm, instanceNorm, groupNorm match PyTorch', () => {
       tf.dispose([rm, rv].filter(t => t != null) as tf.Tensor[]);
     });
   }
+});
+
+describeWithBackends('normalisation errors match PyTorch', () => {
+  for (const e of normErrors) {
+    it(e.name, async () => {
+      const a = e.args;
+      const x = tf.zeros(e.input);
+      const t = (size?: number) => size == null ? null : tf.ones([size]);
+      const rm = t(a.runningMean), rv = t(a.runningVar), w = t(a.weight), b = t(a.bias);
+      const phrase = normPhrase(e.torchMessage);
+      const call = () => e.op === 'batchNorm' ?
+          batchNorm(x, rm, rv, {weight: w, bias: b, training: a.training}) :
+          e.op === 'instanceNorm' ?
+          instanceNorm(x, {runningMean: rm, runningVar: rv, weight: w, bias: b,
+                           useInputStats: a.useInputStats}) :
+          groupNorm(x, a.numGroups!, {weight: w, bias: b});
+      await expectNoLeak(() => {
+        expect(call).toThrowMatching(err => (err as Error).message.startsWith(`${e.op}: `) &&
+            (err as Error).message.includes(phrase));
+      });
+      tf.dispose([x, rm, rv, w, b].filter(v => v != null) as tf.Tensor[]);
+    });
+  }
+
+  it('refuses what PyTorch refuses in its own words, and unknown options with a hint', async () => {
+    const x = tf.zeros([2, 4, 3]), x1 = tf.zeros([4]), xi = tf.zeros([2, 4, 3], 'int32');
+    const rm = tf.zeros([4]), rv = tf.ones([4]);
+    await expectNoLeak(() => {
+      expect(() => batchNorm(x1, null, null, {training: true}))
+          .toThrowError(/^batchNorm: expected input with 2 or more dimensions .* got input of size \[4\]/);
+      expect(() => batchNorm(x, rm, rv, {epsilon: 1e-3} as never))
+          .toThrowError(/^batchNorm: got an unexpected keyword argument 'epsilon' \(did you mean 'eps'\?\)/);
+      expect(() => instanceNorm(x, {use_input_stats: false} as never))
+          .toThrowError(/unexpected keyword argument 'use_input_stats' \(did you mean 'useInputStats'\?\)/);
+      expect(() => groupNorm(x, 0)).toThrowError(/^groupNorm: argument 'numGroups' must be an integer ≥ 1, but got 0/);
+      expect(() => batchNorm(x, rm, rv, {momentum: NaN}))
+          .toThrowError(/^batchNorm: argument 'momentum' must be a finite number, but got NaN/);
+      expect(() => batchNorm(xi, rm, rv))
+          .toThrowError(/^batchNorm: argument 'input' must be a float32 tensor, but got a int32/);
+      // Training updates running statistics in place, which a plain (immutable) Tensor cannot be.
+      expect(() => batchNorm(x, rm, rv, {training: true}))
+          .toThrowError(/^batchNorm: argument 'runningMean' must be a tf.Variable \(or null\) when the running statistics are updated/);
+      expect(() => instanceNorm(x, {runningMean: rm, runningVar: rv}))
+          .toThrowError(/^instanceNorm: argument 'runningMean' must be a tf.Variable/);
+    });
+    tf.dispose([x, x1, xi, rm, rv]);
+  });
+});
+
+describeWithBackends('normalisation edge cases', () => {
+  it('an empty batch gives an empty result and leaves the running statistics alone', async () => {
+    const rm = tf.tidy(() => tf.variable(tf.zeros([4]), false));
+    const rv = tf.tidy(() => tf.variable(tf.ones([4]), false));
+    await expectNoLeak(async () => {
+      const x = tf.zeros([0, 4, 3]);
+      const ys = [batchNorm(x, rm, rv, {training: true}), instanceNorm(x), groupNorm(x, 2)];
+      for (const y of ys) expect(y.shape).toEqual([0, 4, 3]);
+      expect(Array.from(await rv.data())).toEqual([1, 1, 1, 1]);
+      tf.dispose([x, ...ys]);
+    });
+    tf.dispose([rm, rv]);
+  });
+
+  it('eval mode does not touch the running statistics; training with momentum 1 replaces them',
+     async () => {
+       const rm = tf.tidy(() => tf.variable(tf.tensor1d([1, 2]), false));
+       const rv = tf.tidy(() => tf.variable(tf.tensor1d([3, 4]), false));
+       await expectNoLeak(async () => {
+         // Channel 0: 0, 2, 4, 6 (mean 3, unbiased var 20/3); channel 1: all 5.
+         const x = tf.tensor3d([[[0, 2], [5, 5]], [[4, 6], [5, 5]]]);
+         batchNorm(x, rm, rv).dispose();
+         expect(Array.from(await rm.data())).toEqual([1, 2]);
+         const y = batchNorm(x, rm, rv, {training: true, momentum: 1});
+         expectClose(await rm.data(), [3, 5], 1e-6, 1e-6, 'running mean');
+         expectClose(await rv.data(), [20 / 3, 0], 1e-5, 1e-6, 'running var');
+         // Constant channel: 0 after normalisation (var 0 + eps).
+         expectClose((await y.data()).slice(2, 4), [0, 0], 1e-6, 0, 'constant channel');
+         tf.dispose([x, y]);
+       });
+       tf.dispose([rm, rv]);
+     });
+
+  it('accepts nested arrays as inputs', async () => {
+    await expectNoLeak(async () => {
+      const y = groupNorm([[[1, 3], [5, 7]]], 1);
+      const s = Math.sqrt(5 + 1e-5);
+      expectClose(await y.data(), [-3 / s, -1 / s, 1 / s, 3 / s], 1e-5, 1e-5, 'groupNorm');
+      y.dispose();
+    });
+  });
 });
