@@ -34,6 +34,16 @@ const NORM_ARGS = ['numFeatures', 'eps', 'momentum', 'affine', 'trackRunningStat
 
 type Kind = 'batch'|'instance';
 
+/**
+ * tfjs' deserialisation adds `customObjects` to a layer's saved config; our constructors refuse
+ * unknown keys, so fromConfig drops it.
+ */
+function withoutCustomObjects(config: serialization.ConfigDict): serialization.ConfigDict {
+  const rest = {...config};
+  delete rest.customObjects;
+  return rest;
+}
+
 /** The training flag tfjs-layers passes to `call` (true inside `fit`). */
 function isTraining(kwargs: Kwargs|undefined): boolean {
   return kwargs != null && kwargs['training'] === true;
@@ -84,6 +94,11 @@ abstract class NormBaseNd extends tfl.Layer {
     this.affine = checkBool(torchName, 'affine', o.affine, kind === 'batch');
     this.trackRunningStats =
         checkBool(torchName, 'trackRunningStats', o.trackRunningStats, kind === 'batch');
+  }
+
+  static override fromConfig<T extends serialization.Serializable>(
+      cls: serialization.SerializableConstructor<T>, config: serialization.ConfigDict): T {
+    return new cls(withoutCustomObjects(config));
   }
 
   /** PyTorch's `_check_input_dim`, with its message. */
@@ -256,6 +271,11 @@ export class GroupNorm extends tfl.Layer {
     }
     this.eps = checkNumber(name, 'eps', o.eps, {dflt: 1e-5});
     this.affine = checkBool(name, 'affine', o.affine, true);
+  }
+
+  static override fromConfig<T extends serialization.Serializable>(
+      cls: serialization.SerializableConstructor<T>, config: serialization.ConfigDict): T {
+    return new cls(withoutCustomObjects(config));
   }
 
   override build(inputShape: Shape|Shape[]): void {
