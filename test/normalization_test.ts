@@ -159,3 +159,34 @@ describeWithBackends('normalisation edge cases', () => {
     });
   });
 });
+
+describe('normalisation: the WebAssembly SIMD loops agree with the JS ones', () => {
+  it('on rows of every length modulo the vector width, data far from 0 included', async () => {
+    const {computeNormAffine, computeNormStats} = await import('../kernels/cpu/normalization.js');
+    const {setCpuImplementation, getCpuImplementation} = await import('../src/index.js');
+    if (getCpuImplementation() !== 'wasm') {
+      pending('no WebAssembly SIMD here');
+      return;
+    }
+    for (const [n, c, s, offset] of [[2, 3, 8, 0], [1, 4, 9, 0], [3, 2, 21, 100], [2, 6, 67, 1e3]]) {
+      const x = Float32Array.from({length: n * c * s}, (_, i) => offset + Math.sin(i * 12.9898) * 3);
+      const p = (perSample: boolean) => ({perSample, values: Float32Array.from(
+          {length: perSample ? n * c : c}, (_, i) => 0.5 + Math.cos(i))});
+      const run = () => ({
+        y: computeNormAffine(x, n, c, s, p(true), p(false), p(true)),
+        batch: computeNormStats(x, n, c, s, c, false),
+        group: computeNormStats(x, n, c, s, c / 2, true),
+      });
+      const simd = run();
+      setCpuImplementation('js');
+      const js = run();
+      setCpuImplementation('auto');
+      const what = `[${n}, ${c}, ${s}] + ${offset}`;
+      expectClose(simd.y, js.y, 1e-5, 1e-5, `affine ${what}`);
+      for (const k of ['batch', 'group'] as const) {
+        expectClose(simd[k].mean, js[k].mean, 1e-6, 1e-6, `${k} mean ${what}`);
+        expectClose(simd[k].variance, js[k].variance, 1e-6, 1e-5, `${k} var ${what}`);
+      }
+    }
+  });
+});

@@ -6,7 +6,18 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {fmtShape} from '../../src/geometry.js';
 import {NormAffine, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
+import {NORM_WASM_MAX_FLOATS, normWasm, wasmNormAffine, wasmNormRowStats} from '../simd/norm_simd.js';
+import {getCpuImplementation} from './dispatch.js';
 import {BackendAdapter, readF32} from './kernels.js';
+
+/**
+ * The WebAssembly SIMD loops (kernels/simd/norm_simd.ts), when the cpu implementation is not
+ * forced to JS and rows are long enough to repay a call per row; else null (the JS loops).
+ */
+function simdFor(x: Float32Array, s: number) {
+  if (s < 8 || x.length > NORM_WASM_MAX_FLOATS || getCpuImplementation() !== 'wasm') return null;
+  return normWasm();
+}
 
 /** x's shape read as [N, C, S]; the kernels' shape checks, shared by every backend. */
 export function normView(kernel: string, shape: readonly number[]): [number, number, number] {
@@ -59,7 +70,17 @@ export function computeNormStats(
     const i = perSample ? Math.floor(st / groups) : 0, g = perSample ? st % groups : st;
     ref[st] = n > 0 && s > 0 ? x[(i * c + g * cg) * s] : 0;
   }
-  for (let i = 0; i < n; i++) {
+  const statOf = (row: number) =>
+      (perSample ? Math.floor(row / c) * groups : 0) + Math.floor((row % c) / cg);
+  const simd = simdFor(x, s);
+  if (simd != null) {
+    wasmNormRowStats(simd, x, n * c, s, row => ref[statOf(row)], (row, a, b) => {
+      const st = statOf(row);
+      sum[st] += a;
+      sq[st] += b;
+    });
+  }
+  for (let i = 0; simd == null && i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       const st = (perSample ? i * groups : 0) + Math.floor(ch / cg);
       const k = ref[st];
@@ -93,25 +114,36 @@ export function computeNormStats(
 /** A per-channel input of PtNormAffine as an array, and whether it is per sample. */
 export interface NormParam {values: Float32Array, perSample: boolean}
 
+/** y[j] = (x[j] − m)·a + b for j in [from, to). */
+function affineRow(x: Float32Array, y: Float32Array, from: number, to: number, m: number,
+                   a: number, b: number) {
+  for (let j = from; j < to; j++) y[j] = (x[j] - m) * a + b;
+}
+
 /** y = (x − mean)·scale + shift per (n, c) row; a missing mean or shift is 0. */
 export function computeNormAffine(
     x: Float32Array, n: number, c: number, s: number, mean: NormParam|null, scale: NormParam,
     shift: NormParam|null): Float32Array {
+  const simd = simdFor(x, s);
+  if (simd != null) {
+    return wasmNormAffine(simd, x, n * c, s, row => {
+      const i = Math.floor(row / c), ch = row - i * c;
+      return [paramAt(mean, c, i, ch), paramAt(scale, c, i, ch), paramAt(shift, c, i, ch)];
+    });
+  }
   const y = new Float32Array(x.length);
-  const at = (p: NormParam|null, i: number, ch: number) =>
-      p == null ? 0 : p.values[p.perSample ? i * c + ch : ch];
   for (let i = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
-      const m = at(mean, i, ch), a = at(scale, i, ch), b = at(shift, i, ch);
-      const base = (i * c + ch) * s, end = base + s;
-      if (m === 0) {
-        for (let j = base; j < end; j++) y[j] = x[j] * a + b;
-      } else {
-        for (let j = base; j < end; j++) y[j] = (x[j] - m) * a + b;
-      }
+      const base = (i * c + ch) * s;
+      affineRow(x, y, base, base + s, paramAt(mean, c, i, ch), paramAt(scale, c, i, ch),
+                paramAt(shift, c, i, ch));
     }
   }
   return y;
+}
+
+function paramAt(p: NormParam|null, c: number, i: number, ch: number): number {
+  return p == null ? 0 : p.values[p.perSample ? i * c + ch : ch];
 }
 
 const normStatsKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
