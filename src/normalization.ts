@@ -81,11 +81,17 @@ function normalise(x: Tensor, mean: Tensor, variance: Tensor, eps: number, weigh
   return runAffine(x, mean, weight == null ? invstd : mul(invstd, weight), bias);
 }
 
-/** running ← (1 − m)·running + m·value, in place. */
-function updateRunning(running: Tensor|null, value: Tensor, momentum: number) {
+/** `t` as a `[c]` vector (itself when it is one: every op costs tfjs a dispatch). */
+function vector(t: Tensor, c: number): Tensor {
+  return t.rank === 1 ? t : reshape(t, [c]);
+}
+
+/** running ← (1 − m)·running + m·factor·value, in place. */
+function updateRunning(running: Tensor|null, value: Tensor, momentum: number, factor = 1) {
   if (running == null) return;
   const v = running as Variable;
-  v.assign(add(mul(v, scalar(1 - momentum)), mul(reshape(value, v.shape), scalar(momentum))));
+  const $value = v.rank === value.rank ? value : reshape(value, v.shape);
+  v.assign(add(mul(v, scalar(1 - momentum)), mul($value, scalar(momentum * factor))));
 }
 
 /**
@@ -152,16 +158,16 @@ function batchNorm_<T extends Tensor>(
   checkRunning(name, 'runningMean', rm, training);
   checkRunning(name, 'runningVar', rv, training);
   if (x.size === 0) return emptyResult(x) as T;
-  const $w = w && reshape(w, [c]), $b = b && reshape(b, [c]);
+  const $w = w && vector(w, c), $b = b && vector(b, c);
   let mean: Tensor, variance: Tensor;
   if (training) {
     [mean, variance] = runStats(x, {groups: c, perSample: false});
     const m = n * s;
     updateRunning(rm, mean, momentum);
-    updateRunning(rv, mul(variance, scalar(m / (m - 1))), momentum);
+    updateRunning(rv, variance, momentum, m / (m - 1));
   } else {
-    mean = reshape(rm!, [c]);
-    variance = reshape(rv!, [c]);
+    mean = vector(rm!, c);
+    variance = vector(rv!, c);
   }
   return normalise(x, mean, variance, eps, $w, $b) as T;
 }
@@ -218,15 +224,15 @@ function instanceNorm_<T extends Tensor>(input: T|TensorLike, options: InstanceN
   checkRunning(name, 'runningMean', rm, useInputStats);
   checkRunning(name, 'runningVar', rv, useInputStats);
   if (x.size === 0) return emptyResult(x) as T;
-  const $w = w && reshape(w, [c]), $b = b && reshape(b, [c]);
+  const $w = w && vector(w, c), $b = b && vector(b, c);
   let mean: Tensor, variance: Tensor;
   if (useInputStats) {
     [mean, variance] = runStats(x, {groups: c, perSample: true});  // [N, C]
     updateRunning(rm, tfMean(mean, 0), momentum);
-    updateRunning(rv, mul(tfMean(variance, 0), scalar(s / (s - 1))), momentum);
+    updateRunning(rv, tfMean(variance, 0), momentum, s / (s - 1));
   } else {
-    mean = reshape(rm!, [c]);
-    variance = reshape(rv!, [c]);
+    mean = vector(rm!, c);
+    variance = vector(rv!, c);
   }
   return normalise(x, mean, variance, eps, $w, $b) as T;
 }
