@@ -72,13 +72,20 @@ export function computeNormStats(
   }
   const statOf = (row: number) =>
       (perSample ? Math.floor(row / c) * groups : 0) + Math.floor((row % c) / cg);
-  const simd = simdFor(x, s);
+  let simd = simdFor(x, s);
   if (simd != null) {
-    wasmNormRowStats(simd, x, n * c, s, row => ref[statOf(row)], (row, a, b) => {
-      const st = statOf(row);
-      sum[st] += a;
-      sq[st] += b;
-    });
+    try {
+      wasmNormRowStats(simd, x, n * c, s, row => ref[statOf(row)], (row, a, b) => {
+        const st = statOf(row);
+        sum[st] += a;
+        sq[st] += b;
+      });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;
+      simd = null;  // the wasm memory could not grow: the JS loops, from scratch
+      sum.fill(0);
+      sq.fill(0);
+    }
   }
   for (let i = 0; simd == null && i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
@@ -126,10 +133,14 @@ export function computeNormAffine(
     shift: NormParam|null): Float32Array {
   const simd = simdFor(x, s);
   if (simd != null) {
-    return wasmNormAffine(simd, x, n * c, s, row => {
-      const i = Math.floor(row / c), ch = row - i * c;
-      return [paramAt(mean, c, i, ch), paramAt(scale, c, i, ch), paramAt(shift, c, i, ch)];
-    });
+    try {
+      return wasmNormAffine(simd, x, n * c, s, row => {
+        const i = Math.floor(row / c), ch = row - i * c;
+        return [paramAt(mean, c, i, ch), paramAt(scale, c, i, ch), paramAt(shift, c, i, ch)];
+      });
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: JS loops
+    }
   }
   const y = new Float32Array(x.length);
   for (let i = 0; i < n; i++) {

@@ -42,7 +42,7 @@ function layout(m: NormExports, floats: number, withY: boolean) {
   const x = base, y = x + bytes, out = withY ? y + bytes : y;
   const need = out + 16;
   const have = m.memory.buffer.byteLength;
-  if (need > have) m.memory.grow(Math.ceil((need - have) / 65536));
+  if (need > have) m.memory.grow(Math.ceil((need - have) / 65536));  // RangeError if it cannot
   return {x, y, out};
 }
 
