@@ -90,7 +90,7 @@ async function main() {
     });
     const [msOurs, msSet, msSlice] = await timeInterleaved(timed, {reps: 21, budgetMs: 4000});
     const best = runs.map(r => Math.min(...r));
-    const msPeer = await timeMedian(() => peer().dispose(), {warmup: 1, reps: 3});
+    const msPeer = await timeMedian(() => peer().dispose(), {warmup: 0, reps: 3});
     const msTorch = torch?.[name];
     console.log(`| ${name} | ${f(msOurs)} (${f(best[0])}) | ${msSet.toFixed(3)} / ` +
         `${msSlice.toFixed(3)} | ${f(msPeer)} | ${msTorch == null ? 'n/a' : f(msTorch)} | ` +

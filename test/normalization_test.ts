@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {batchNorm, groupNorm, instanceNorm} from '../src/index.js';
+import {batchNorm, groupNorm, instanceNorm, NormAffine, NormStats} from '../src/index.js';
 import {NORM_TORCH_VERSION, NormCase, normCases, normErrors} from './fixtures/norm_fixtures.js';
 import {describeWithBackends, expectClose, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
 
@@ -189,4 +189,43 @@ describe('normalisation: the WebAssembly SIMD loops agree with the JS ones', () 
       }
     }
   });
+});
+
+describeWithBackends('normalisation kernels: the contract', () => {
+  it('PtNormAffine refuses per-channel inputs of another size, naming the kernel', async () => {
+    const x = tf.zeros([2, 3, 4]), bad = tf.ones([4]), ok = tf.ones([2, 3]);
+    await expectNoLeak(() => {
+      expect(() => tf.engine().runKernel(NormAffine, {x, mean: ok, scale: bad, shift: ok}))
+          .toThrowError(/^PtNormAffine: expected scale of size \[3\] or \[2, 3\] for x of size \[2, 3, 4\], but got \[4\]/);
+      expect(() => tf.engine().runKernel(NormStats, {x}, {groups: 2, perSample: true}))
+          .toThrowError(/^PtNormStats: groups must divide the 3 channels, but got 2/);
+    });
+    tf.dispose([x, bad, ok]);
+  });
+
+  it('PtNormStats gives [groups] or [N, groups] statistics; PtNormAffine mixes [C] and [N, C]',
+     async () => {
+       await expectNoLeak(async () => {
+         // x[n, c, s] = 10·n + c + s/2 (s = 0, 1): per (n, c) mean 10n + c + 1/4, var 1/16.
+         const x = tf.tensor3d([[[0, 0.5], [1, 1.5]], [[10, 10.5], [11, 11.5]]]);
+         const [m, v] = tf.engine().runKernel(NormStats, {x}, {groups: 2, perSample: true}) as
+             tf.Tensor[];
+         expect(m.shape).toEqual([2, 2]);
+         expectClose(await m.data(), [0.25, 1.25, 10.25, 11.25], 1e-6, 1e-6, 'mean');
+         expectClose(await v.data(), [1 / 16, 1 / 16, 1 / 16, 1 / 16], 1e-6, 1e-6, 'var');
+         const [bm, bv] = tf.engine().runKernel(NormStats, {x}, {groups: 1, perSample: false}) as
+             tf.Tensor[];
+         expect(bm.shape).toEqual([1]);
+         expectClose(await bm.data(), [5.75], 1e-6, 1e-6, 'batch mean');
+         // Mean of squares minus square of mean over the 8 values.
+         const vals = [0, 0.5, 1, 1.5, 10, 10.5, 11, 11.5];
+         const mu = 5.75, want = vals.reduce((a, b) => a + (b - mu) ** 2, 0) / 8;
+         expectClose(await bv.data(), [want], 1e-5, 1e-6, 'batch var');
+         const scale = tf.tensor1d([2, -1]), shift = tf.tensor2d([[1, 2], [3, 4]]);
+         const y = tf.engine().runKernel(NormAffine, {x, mean: m, scale, shift}) as tf.Tensor;
+         expectClose(await y.data(), [0.5, 1.5, 2.25, 1.75, 2.5, 3.5, 4.25, 3.75], 1e-6, 1e-6,
+                     'affine');
+         tf.dispose([x, m, v, bm, bv, scale, shift, y]);
+       });
+     });
 });
