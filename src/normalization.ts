@@ -42,10 +42,17 @@ function inputView(opName: string, x: Tensor): [number, number, number] {
   return [n, c, spatial.reduce((a, b) => a * b, 1)];
 }
 
-/** PyTorch's check_dims_match_num_input_features: `size` elements expected in `t`. */
+/**
+ * PyTorch's check_dims_match_num_input_features: `size` elements expected in `t`. Instance norm
+ * (`repeat` = N) counts, as PyTorch does, the [C] tensor repeated over the batch; the message
+ * says so.
+ */
 function checkNumel(opName: string, what: string, t: Tensor|null, size: number, repeat = 1) {
   if (t != null && t.size * repeat !== size) {
-    throw new Error(`${opName}: ${what} should contain ${size} elements not ${t.size * repeat}`);
+    const why = repeat === 1 ? '' : ` (PyTorch's count: ${what} of size ${fmtShape(t.shape)} ` +
+        `repeated over the batch of ${repeat}, for ${size / repeat} channels)`;
+    throw new Error(`${opName}: ${what} should contain ${size} elements not ` +
+        `${t.size * repeat}${why}`);
   }
 }
 
