@@ -5,8 +5,9 @@
  * Each norm is two kernels of ours (kernel_names.ts): PtNormStats (mean and biased variance per
  * statistic, one pass) and PtNormAffine (y = (x − mean)·scale + shift per (n, c), one pass),
  * with eps and the weight folded into scale = weight·rsqrt(var + eps) on the small per-channel
- * tensors. Eval mode is the affine kernel alone. Running statistics given as `tf.Variable`s are updated in place, as
- * PyTorch updates its buffers (unbiased variance for the update, biased for normalising).
+ * tensors. Eval mode is the affine kernel alone. Running statistics given as `tf.Variable`s are
+ * updated in place, as PyTorch updates its buffers (unbiased variance for the update, biased for
+ * normalising).
  *
  * The gradients (registered once by kernel name, below) are built from ops, PtNormAffine
  * included, so every full-size pass of the backward is one of our kernels or a plain
@@ -81,7 +82,7 @@ function runAffine(x: Tensor, mean: Tensor|null, scale: Tensor, shift: Tensor|nu
   return engine().runKernel(NormAffine, inputs, {}) as Tensor;
 }
 
-/** (x − mean)·weight·rsqrt(var + eps) + bias (`[C]` parameters, `[C]` or `[N, C]` statistics). */
+/** (x − mean)·weight·rsqrt(var + eps) + bias: `[C]` parameters, `[C]` or `[N, C]` statistics. */
 function normalise(x: Tensor, mean: Tensor, variance: Tensor, eps: number, weight: Tensor|null,
                    bias: Tensor|null): Tensor {
   const invstd = rsqrt(add(variance, scalar(eps)));

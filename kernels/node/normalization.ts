@@ -42,7 +42,8 @@ function normAffineKernel(backendName: string): KernelFunc {
     return scoped('normAffine', backendName, backend as KernelBackend, sc => {
       const col = (what: string, t: TensorInfo) =>
           sc.reshape(t, normParamPerSample(x.shape, what, t.shape) ? [n, c, 1] : [1, c, 1]);
-      const m = mean && col('mean', mean), a = col('scale', scale), b = shift && col('shift', shift);
+      const m = mean && col('mean', mean), a = col('scale', scale);
+      const b = shift && col('shift', shift);
       let y = sc.reshape(x, [n, c, s]);
       if (m) y = sc.run('Sub', {a: y, b: m}, {});
       y = sc.run('Multiply', {a: y, b: a}, {});

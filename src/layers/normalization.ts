@@ -89,8 +89,8 @@ abstract class NormBaseNd extends tfl.Layer {
       throw new Error(`${torchName}: argument 'momentum' must be a number (PyTorch's ` +
           `instance_norm() takes a float, not None), but got null`);
     }
-    this.momentum = o.momentum === null ? null :
-                                          checkNumber(torchName, 'momentum', o.momentum, {dflt: 0.1});
+    this.momentum = o.momentum === null ?
+        null : checkNumber(torchName, 'momentum', o.momentum, {dflt: 0.1});
     this.affine = checkBool(torchName, 'affine', o.affine, kind === 'batch');
     this.trackRunningStats =
         checkBool(torchName, 'trackRunningStats', o.trackRunningStats, kind === 'batch');
@@ -249,7 +249,7 @@ export interface GroupNormLayerArgs extends LayerArgs {
 
 const GROUP_NORM_ARGS = ['numGroups', 'numChannels', 'eps', 'affine'] as const;
 
-/** `nn.GroupNorm`: input `[N, C, …]`, statistics per sample over groups of C/numGroups channels. */
+/** `nn.GroupNorm`: input `[N, C, …]`; statistics per sample over groups of C/numGroups channels. */
 export class GroupNorm extends tfl.Layer {
   static className = 'PtGroupNorm';
   readonly numGroups: number;
