@@ -57,6 +57,19 @@ function checkNumel(opName: string, what: string, t: Tensor|null, size: number, 
   }
 }
 
+/**
+ * The momentum of an op: a number (default 0.1). `null` is refused, as PyTorch's functional forms
+ * refuse None (only the layers give it a meaning: the cumulative average).
+ */
+function checkMomentum(opName: string, momentum: unknown): number {
+  if (momentum === null) {
+    throw new Error(`${opName}: argument 'momentum' must be a finite number, but got null ` +
+        `(PyTorch's ${opName === 'batchNorm' ? 'batch_norm' : 'instance_norm'} takes a float; ` +
+        `the layers' momentum: null is the cumulative average over num_batches_tracked)`);
+  }
+  return checkNumber(opName, 'momentum', momentum, {dflt: 0.1});
+}
+
 /** A running statistic that training updates in place: a tf.Variable, or null. */
 function checkRunning(opName: string, argName: string, t: Tensor|null, updates: boolean) {
   if (updates && t != null && !(t instanceof Variable)) {
@@ -117,7 +130,7 @@ export interface BatchNormOptions {
   bias?: Tensor|TensorLike|null;
   /** Batch statistics (true) or the running ones (false, the default). */
   training?: boolean;
-  /** Weight of the batch statistics in the running update, default 0.1. */
+  /** Weight of the batch statistics in the running update, default 0.1 (not null). */
   momentum?: number;
   /** Added to the variance, default 1e-5. */
   eps?: number;
@@ -141,7 +154,7 @@ function batchNorm_<T extends Tensor>(
   const name = 'batchNorm';
   const o = checkOptions(name, options, BATCH_NORM_OPTIONS);
   const training = checkBool(name, 'training', o.training, false);
-  const momentum = checkNumber(name, 'momentum', o.momentum, {dflt: 0.1});
+  const momentum = checkMomentum(name, o.momentum);
   const eps = checkNumber(name, 'eps', o.eps, {dflt: 1e-5});
   const x = floatArg(input, 'input', name);
   const rm = optionalArg(runningMean, 'runningMean', name);
@@ -209,7 +222,7 @@ function instanceNorm_<T extends Tensor>(input: T|TensorLike, options: InstanceN
   const name = 'instanceNorm';
   const o = checkOptions(name, options, INSTANCE_NORM_OPTIONS);
   const useInputStats = checkBool(name, 'useInputStats', o.useInputStats, true);
-  const momentum = checkNumber(name, 'momentum', o.momentum, {dflt: 0.1});
+  const momentum = checkMomentum(name, o.momentum);
   const eps = checkNumber(name, 'eps', o.eps, {dflt: 1e-5});
   const x = floatArg(input, 'input', name);
   const rm = optionalArg(o.runningMean, 'runningMean', name);

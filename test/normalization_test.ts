@@ -103,6 +103,8 @@ describeWithBackends('normalisation errors match PyTorch', () => {
       expect(() => instanceNorm(x, {use_input_stats: false} as never))
           .toThrowError(/unexpected keyword argument 'use_input_stats' \(did you mean 'useInputStats'\?\)/);
       expect(() => groupNorm(x, 0)).toThrowError(/^groupNorm: argument 'numGroups' must be an integer ≥ 1, but got 0/);
+      expect(() => batchNorm(x, rm, rv, {momentum: null as never}))
+          .toThrowError(/^batchNorm: argument 'momentum' must be a finite number, but got null/);
       expect(() => batchNorm(x, rm, rv, {momentum: NaN}))
           .toThrowError(/^batchNorm: argument 'momentum' must be a finite number, but got NaN/);
       expect(() => batchNorm(xi, rm, rv))
