@@ -69,3 +69,11 @@ export type NormStatsKernelAttrs = NormStatsAttrs&NamedAttrMap;
 export const NormAffine = 'PtNormAffine';
 export type NormAffineInputs = {x: TensorInfo, mean?: TensorInfo, scale: TensorInfo,
                                 shift?: TensorInfo};
+
+/**
+ * [Σ_s dy, Σ_s dy·(x − mean)] over each (n, c) row of S elements, each `[N, C]`; dy and x read as
+ * `[N, C, S]` (the same shape), mean `[C]` or `[N, C]`: one pass over both. The reductions of
+ * PtNormAffine's gradient (dshift, dmean and dscale), without a full-size product in between.
+ */
+export const NormRowSums = 'PtNormRowSums';
+export type NormRowSumsInputs = {dy: TensorInfo, x: TensorInfo, mean: TensorInfo};

@@ -13,10 +13,10 @@
  * included, so every full-size pass of the backward is one of our kernels or a plain
  * same-shape multiply and a row sum.
  */
-import {add, broadcastTo, engine, GradConfig, mean as tfMean, mul, NamedTensorMap, ones, op, reshape, rsqrt, scalar, sum, Tensor, TensorLike, Variable, zeros} from '@tensorflow/tfjs-core';
+import {add, broadcastTo, engine, getBackend, getKernel, GradConfig, mean as tfMean, mul, NamedTensorMap, ones, op, reshape, rsqrt, scalar, sum, Tensor, TensorLike, Variable, zeros} from '@tensorflow/tfjs-core';
 import {checkBool, checkInt, checkNumber, checkOptions, describeValue} from './args.js';
 import {fmtShape} from './geometry.js';
-import {NormAffine, NormStats, NormStatsAttrs} from './kernel_names.js';
+import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from './kernel_names.js';
 import {toFloatTensor} from './op_util.js';
 
 /** A float32 tensor for a norm's argument (dtype checked here, with the norm's own wording). */
@@ -326,8 +326,10 @@ function asParam(rows: Tensor, like: Tensor): Tensor {
 
 /**
  * PtNormAffine, y = (x − mean)·scale + shift per row: dx = dy·scale (the kernel itself),
- * dscale = Σ dy·(x − mean) (x − mean by the kernel, so no cancellation for data far from 0),
- * dmean = −scale·Σ dy, dshift = Σ dy, each summed over the batch for a `[C]` input.
+ * dscale = Σ dy·(x − mean) (centred before the product, so no cancellation for data far from 0),
+ * dmean = −scale·Σ dy, dshift = Σ dy, each summed over the batch for a `[C]` input. The row sums
+ * are one PtNormRowSums pass, made here once for the three (tfjs runs each input's gradient in
+ * its own tidy, so they cannot be shared lazily).
  */
 export const normAffineGradConfig: GradConfig = {
   kernelName: NormAffine,
@@ -335,11 +337,40 @@ export const normAffineGradConfig: GradConfig = {
   gradFunc: (dy, saved) => {
     const $dy = dy as Tensor;
     const [x, mean, scale, shift] = saved;
+    const [sumDy, sumDyCentred] = normRowSums($dy, x, mean);
     return {
       x: () => runAffine($dy, null, scale, null),
-      mean: () => asParam(mul(mul(rowSums($dy), scale), scalar(-1)), mean),
-      scale: () => asParam(rowSums(mul($dy, runAffine(x, mean, ones(mean.shape), null))), scale),
-      shift: () => asParam(rowSums($dy), shift),
+      mean: () => asParam(mul(mul(sumDy, scale), scalar(-1)), mean),
+      scale: () => asParam(sumDyCentred, scale),
+      shift: () => asParam(sumDy, shift),
+    };
+  },
+};
+
+/** [Σ dy, Σ dy·(x − mean)] per (n, c) row: PtNormRowSums where the backend has it, else ops. */
+function normRowSums(dy: Tensor, x: Tensor, mean: Tensor): [Tensor, Tensor] {
+  if (getKernel(NormRowSums, getBackend()) != null) {
+    return engine().runKernel(NormRowSums, {dy, x, mean}) as unknown as [Tensor, Tensor];
+  }
+  return [rowSums(dy), rowSums(mul(dy, runAffine(x, mean, ones(mean.shape), null)))];
+}
+
+/**
+ * PtNormRowSums (double backward): both sums are linear in dy, and the second in x − mean.
+ * d/ddy = gA + (x − mean)·gB per row; d/dx = dy·gB; d/dmean = −gB·Σ dy.
+ */
+export const normRowSumsGradConfig: GradConfig = {
+  kernelName: NormRowSums,
+  inputsToSave: ['dy', 'x', 'mean'],
+  gradFunc: (gs, saved) => {
+    const [gA, gB] = gs as Tensor[];
+    const [dy, x, mean] = saved;
+    const [n, c, ...spatial] = x.shape;
+    const perRow = (t: Tensor) => reshape(t, [n, c, ...spatial.map(() => 1)]);
+    return {
+      dy: () => runAffine(x, mean, gB, gA),
+      x: () => mul(dy, perRow(gB)),
+      mean: () => asParam(mul(mul(gB, rowSums(dy)), scalar(-1)), mean),
     };
   },
 };
@@ -367,4 +398,4 @@ export const normStatsGradConfig: GradConfig = {
   },
 };
 
-export const normGradConfigs = [normAffineGradConfig, normStatsGradConfig];
+export const normGradConfigs = [normAffineGradConfig, normStatsGradConfig, normRowSumsGradConfig];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {batchNorm, groupNorm, instanceNorm, NormAffine, NormStats} from '../src/index.js';
+import {batchNorm, groupNorm, instanceNorm, NormAffine, NormRowSums, NormStats} from '../src/index.js';
 import {NORM_TORCH_VERSION, NormCase, normCases, normErrors} from './fixtures/norm_fixtures.js';
 import {describeWithBackends, expectClose, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
 
@@ -228,6 +228,38 @@ describeWithBackends('normalisation kernels: the contract', () => {
          expectClose(await y.data(), [0.5, 1.5, 2.25, 1.75, 2.5, 3.5, 4.25, 3.75], 1e-6, 1e-6,
                      'affine');
          tf.dispose([x, m, v, bm, bv, scale, shift, y]);
+       });
+     });
+});
+
+describeWithBackends('normalisation kernels: PtNormRowSums and its gradient', () => {
+  it('sums Σ dy and Σ dy·(x − mean) per row; its gradient (double backward) is the bilinear one',
+     async () => {
+       await expectNoLeak(async () => {
+         const dy = tf.tensor3d([[[1, 2, 3], [4, 5, 6]], [[-1, 0, 1], [2, 2, 2]]]);
+         const x = tf.tensor3d([[[0, 1, 2], [3, 3, 3]], [[1, 1, 1], [0, 2, 4]]]);
+         const mean = tf.tensor1d([1, 3]);
+         const gA = tf.tensor2d([[1, -1], [0.5, 2]]), gB = tf.tensor2d([[2, 1], [-1, 3]]);
+         const [a, b] = tf.engine().runKernel(NormRowSums, {dy, x, mean}) as tf.Tensor[];
+         expectClose(await a.data(), [6, 15, 0, 6], 1e-6, 1e-6, 'Σ dy');
+         // Rows: (1·−1 + 2·0 + 3·1), (0), (−1·0 + 0 + 1·0), (2·−3 + 2·−1 + 2·1).
+         expectClose(await b.data(), [2, 0, 0, -6], 1e-6, 1e-6, 'Σ dy·(x − mean)');
+         const f = (p: tf.Tensor, q: tf.Tensor, r: tf.Tensor) => {
+           const [sa, sb] = tf.engine().runKernel(NormRowSums, {dy: p, x: q, mean: r}) as
+               tf.Tensor[];
+           return tf.add(tf.sum(tf.mul(sa, gA)), tf.sum(tf.mul(sb, gB)));
+         };
+         const [gdy, gx, gm] = tf.grads(f)([dy, x, mean]);
+         const want = tf.tidy(() => {
+           const col = (t: tf.Tensor) => tf.reshape(t, [2, 2, 1]);
+           const centred = tf.sub(x, tf.reshape(mean, [1, 2, 1]));
+           return [tf.add(col(gA), tf.mul(centred, col(gB))), tf.mul(dy, col(gB)),
+                   tf.neg(tf.sum(tf.mul(gB, tf.sum(dy, 2)), 0))];
+         });
+         for (const [i, g] of [gdy, gx, gm].entries()) {
+           expectClose(await g.data(), await want[i].data(), 1e-5, 1e-5, `gradient ${i}`);
+         }
+         tf.dispose([dy, x, mean, gA, gB, a, b, gdy, gx, gm, ...want]);
        });
      });
 });

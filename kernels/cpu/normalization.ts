@@ -5,7 +5,7 @@
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {fmtShape} from '../../src/geometry.js';
-import {NormAffine, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
+import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
 import {NORM_WASM_MAX_FLOATS, normWasm, wasmNormAffine, wasmNormRowStats} from '../simd/norm_simd.js';
 import {getCpuImplementation} from './dispatch.js';
 import {BackendAdapter, readF32} from './kernels.js';
@@ -157,6 +157,57 @@ function paramAt(p: NormParam|null, c: number, i: number, ch: number): number {
   return p == null ? 0 : p.values[p.perSample ? i * c + ch : ch];
 }
 
+/** PtNormRowSums' shapes: dy and x alike; returns whether mean is per sample. */
+export function normRowSumsPerSample(
+    dyShape: readonly number[], xShape: readonly number[], meanShape: readonly number[]): boolean {
+  normView(NormRowSums, xShape);
+  if (fmtShape(dyShape) !== fmtShape(xShape)) {
+    throw new Error(`${NormRowSums}: expected dy of x's size ${fmtShape(xShape)}, but got ` +
+        fmtShape(dyShape));
+  }
+  return normParamPerSample(xShape, 'mean', meanShape);
+}
+
+/** Σ dy and Σ dy·(x − mean) per (n, c) row, in float64. */
+export function computeNormRowSums(
+    dy: Float32Array, x: Float32Array, n: number, c: number, s: number,
+    mean: NormParam): {sumDy: Float32Array, sumDyCentred: Float32Array} {
+  const sumDy = new Float32Array(n * c), sumDyCentred = new Float32Array(n * c);
+  for (let i = 0; i < n; i++) {
+    for (let ch = 0; ch < c; ch++) {
+      const m = paramAt(mean, c, i, ch);
+      const base = (i * c + ch) * s, end = base + s;
+      let a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+      let j = base;
+      for (; j + 1 < end; j += 2) {
+        const g0 = dy[j], g1 = dy[j + 1];
+        a0 += g0;
+        a1 += g1;
+        b0 += g0 * (x[j] - m);
+        b1 += g1 * (x[j + 1] - m);
+      }
+      if (j < end) {
+        a0 += dy[j];
+        b0 += dy[j] * (x[j] - m);
+      }
+      sumDy[i * c + ch] = a0 + a1;
+      sumDyCentred[i * c + ch] = b0 + b1;
+    }
+  }
+  return {sumDy, sumDyCentred};
+}
+
+const normRowSumsKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend}) => {
+  const {dy, x, mean} = inputs as {dy: TensorInfo, x: TensorInfo, mean: TensorInfo};
+  const perSample = normRowSumsPerSample(dy.shape, x.shape, mean.shape);
+  const [n, c, s] = normView(NormRowSums, x.shape);
+  const b = adapt(backend);
+  const {sumDy, sumDyCentred} = computeNormRowSums(readF32(b, dy), readF32(b, x), n, c, s,
+                                                   {perSample, values: readF32(b, mean)});
+  return [b.makeTensorInfo([n, c], 'float32', sumDy),
+          b.makeTensorInfo([n, c], 'float32', sumDyCentred)];
+};
+
 const normStatsKernel = (adapt: BackendAdapter): KernelFunc => ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
   const a = attrs as unknown as NormStatsAttrs;
@@ -185,5 +236,6 @@ export function normKernelConfigs(backendName: string, adapt: BackendAdapter): K
   return [
     {kernelName: NormStats, backendName, kernelFunc: normStatsKernel(adapt)},
     {kernelName: NormAffine, backendName, kernelFunc: normAffineKernel(adapt)},
+    {kernelName: NormRowSums, backendName, kernelFunc: normRowSumsKernel(adapt)},
   ];
 }

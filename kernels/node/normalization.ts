@@ -5,8 +5,8 @@
  * Statistics are two-pass (mean, then the mean of squared deviations) in the backend's float32.
  */
 import type {KernelBackend, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {NormAffine, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
-import {normParamPerSample, normStatsShape, normView} from '../cpu/normalization.js';
+import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
+import {normParamPerSample, normRowSumsPerSample, normStatsShape, normView} from '../cpu/normalization.js';
 import {KernelScope, scoped} from './composite.js';
 
 function normStatsKernel(backendName: string): KernelFunc {
@@ -53,10 +53,30 @@ function normAffineKernel(backendName: string): KernelFunc {
   };
 }
 
+function normRowSumsKernel(backendName: string): KernelFunc {
+  return ({inputs, backend}) => {
+    const {dy, x, mean} = inputs as {dy: TensorInfo, x: TensorInfo, mean: TensorInfo};
+    const perSample = normRowSumsPerSample(dy.shape, x.shape, mean.shape);
+    const [n, c, s] = normView(NormRowSums, x.shape);
+    const sc = new KernelScope('normRowSums', backendName, backend as KernelBackend);
+    try {
+      const dy3 = sc.reshape(dy, [n, c, s]);
+      const centred = sc.run('Sub', {a: sc.reshape(x, [n, c, s]),
+                                     b: sc.reshape(mean, perSample ? [n, c, 1] : [1, c, 1])}, {});
+      const sumOf = (t: TensorInfo) => sc.run('Sum', {x: t}, {axis: [2], keepDims: false});
+      const sums = [sumOf(dy3), sumOf(sc.run('Multiply', {a: dy3, b: centred}, {}))];
+      return sums.map(t => sc.keep(t));
+    } finally {
+      sc.dispose();
+    }
+  };
+}
+
 /** The normalisation kernels of the composite implementation for one backend. */
 export function normCompositeKernelConfigs(backendName: string): KernelConfig[] {
   return [
     {kernelName: NormStats, backendName, kernelFunc: normStatsKernel(backendName)},
     {kernelName: NormAffine, backendName, kernelFunc: normAffineKernel(backendName)},
+    {kernelName: NormRowSums, backendName, kernelFunc: normRowSumsKernel(backendName)},
   ];
 }

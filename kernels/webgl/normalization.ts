@@ -10,8 +10,8 @@
  */
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import {NormAffine, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
-import {normParamPerSample, normStatsShape, normView} from '../cpu/normalization.js';
+import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
+import {normParamPerSample, normRowSumsPerSample, normStatsShape, normView} from '../cpu/normalization.js';
 import {checkFitsTexture, checkWebGL2, flatView} from './kernels.js';
 
 /** Elements per partial sum. */
@@ -84,6 +84,38 @@ void main() {
   float acc = 0.0;
   for (int k = 0; k < chunks; k++) acc += getPartial(st * chunks + k);
   setOutput(acc / float(count)${mean ? ' + getX(elementOffset(st, 0))' : ''});
+}`;
+  }
+}
+
+/**
+ * partial[row·chunks + k] = Σ over chunk k of row `row` (S contiguous elements) of dy, or of
+ * dy·(x − mean) (mean indexed by the row, or by its channel).
+ */
+class NormRowPartialProgram implements GPGPUProgram {
+  variableNames: string[];
+  outputShape: number[];
+  userCode: string;
+  enableShapeUniforms = true;
+  customUniforms = ints('count', 'channels', 'chunks');
+
+  constructor(rows: number, chunks: number, centred: boolean, meanPerSample: boolean) {
+    this.variableNames = centred ? ['dy', 'x', 'mean'] : ['dy'];
+    this.outputShape = [rows * chunks];
+    this.userCode = `
+void main() {
+  int idx = getOutputCoords();
+  int row = idx / chunks;
+  int k = idx - row * chunks;
+  int j0 = k * ${CHUNK};
+  int j1 = min(j0 + ${CHUNK}, count);
+  int base = row * count;
+  ${centred ? `float m = getMean(${meanPerSample ? 'row' : 'imod(row, channels)'});` : ''}
+  float acc = 0.0;
+  for (int j = j0; j < j1; j++) {
+    acc += getDy(base + j)${centred ? ' * (getX(base + j) - m)' : ''};
+  }
+  setOutput(acc);
 }`;
   }
 }
@@ -177,8 +209,42 @@ const normAffineKernel: KernelFunc = ({inputs, backend}) => {
   }
 };
 
+const normRowSumsKernel: KernelFunc = ({inputs, backend}) => {
+  const {dy, x, mean} = inputs as {dy: TensorInfo, x: TensorInfo, mean: TensorInfo};
+  const perSample = normRowSumsPerSample(dy.shape, x.shape, mean.shape);
+  const [n, c, s] = normView(NormRowSums, x.shape);
+  const b = backend as MathBackendWebGL;
+  const rows = n * c;
+  if (rows === 0 || s === 0) {
+    const zeros = new Float32Array(rows);
+    return [b.makeTensorInfo([n, c], 'float32', zeros), b.makeTensorInfo([n, c], 'float32', zeros)];
+  }
+  checkWebGL2('normRowSums');
+  checkFitsTexture('normRowSums', 'input', x.shape);
+  const chunks = Math.ceil(s / CHUNK);
+  const temps: TensorInfo[] = [];
+  try {
+    const [dyv, xv, mv] = [dy, x, mean].map(t => flatView(b, t, temps));
+    const uniforms = [[s], [c], [chunks]];
+    // The finishing program adds each row's chunks (count 1: a sum, not a mean).
+    const finish = [[1], [0], [0], [chunks]];
+    const outs = [false, true].map(centred => {
+      const partial = b.runWebGLProgram(new NormRowPartialProgram(rows, chunks, centred, perSample),
+                                        centred ? [dyv, xv, mv] : [dyv], 'float32', uniforms);
+      temps.push(partial);
+      const sums = b.runWebGLProgram(new NormFinishProgram(rows, true, false), [partial],
+                                     'float32', finish);
+      return {dataId: sums.dataId, shape: [n, c], dtype: 'float32'} as TensorInfo;
+    });
+    return outs;
+  } finally {
+    for (const t of temps) b.disposeIntermediateTensorInfo(t);
+  }
+};
+
 export function normWebglKernelConfigs(): KernelConfig[] {
   return [
+    {kernelName: NormRowSums, backendName: 'webgl', kernelFunc: normRowSumsKernel},
     {kernelName: NormStats, backendName: 'webgl', kernelFunc: normStatsKernel},
     {kernelName: NormAffine, backendName: 'webgl', kernelFunc: normAffineKernel},
   ];

@@ -7,13 +7,13 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, NormAffine, NormStats, registerCompositeKernels} from '../../src/index.js';
+import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, NormAffine, NormRowSums, NormStats, registerCompositeKernels} from '../../src/index.js';
 
 export const CPU_STAND_IN = 'cpu-composite';
 
 // BiasGrad too: tfjs-node has no kernel of ours but the composites, so its gradients use tf.sum.
 const OURS = new Set([ConvTranspose3D, Conv3D, ConvTranspose3DWeightGrad, BiasGrad,
-                      NormStats, NormAffine]);
+                      NormStats, NormAffine, NormRowSums]);
 
 /**
  * Registers the stand-in backend (idempotent). Call after the cpu kernels are registered.
