@@ -124,3 +124,6 @@ for (const config of [convTranspose3dGradConfig, conv3dGradConfig, weightGradGra
 // registered here, in a module the bundler keeps for its side effects.
 import {poolingGradConfigs} from './pooling_gradients.js';
 for (const config of poolingGradConfigs) registerGradient(config);
+// Normalisation kernels' gradients (src/normalization.ts).
+import {normGradConfigs} from './normalization.js';
+for (const config of normGradConfigs) registerGradient(config);

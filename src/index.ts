@@ -22,6 +22,7 @@ import * as L from './layers/conv_transpose3d.js';
 import * as LConv from './layers/conv.js';
 import * as LLinear from './layers/linear.js';
 import * as LPad from './layers/padding.js';
+import * as N from './layers/normalization.js';
 /** Layers, mirroring `tf.layers.*`: `layers.convTranspose3d({inChannels, outChannels, …})`. */
 export const layers = {
   convTranspose3d: L.convTranspose3d,
@@ -37,6 +38,13 @@ export const layers = {
   maxPool3d: LP.maxPool3d, maxPool2d: LP.maxPool2d, maxPool1d: LP.maxPool1d,
   avgPool3d: LP.avgPool3d, avgPool2d: LP.avgPool2d, avgPool1d: LP.avgPool1d,
   upsample: LU.upsample,
+  batchNorm3d: N.batchNorm3d,
+  batchNorm2d: N.batchNorm2d,
+  batchNorm1d: N.batchNorm1d,
+  instanceNorm3d: N.instanceNorm3d,
+  instanceNorm2d: N.instanceNorm2d,
+  instanceNorm1d: N.instanceNorm1d,
+  groupNorm: N.groupNorm,
 };
 export {ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, TorchUniform, SERIALIZATION_PACKAGE} from './layers/conv_transpose3d.js';
 export type {ConvTranspose3dCallArgs, ConvTranspose3dLayerArgs} from './layers/conv_transpose3d.js';
@@ -84,3 +92,9 @@ export {AvgPool1d, AvgPool2d, AvgPool3d, MaxPool1d, MaxPool2d, MaxPool3d} from '
 export type {AvgPoolLayerArgs, MaxPoolLayerArgs} from './layers/pooling.js';
 export {Upsample} from './layers/upsample.js';
 export type {UpsampleLayerArgs} from './layers/upsample.js';
+
+// Normalisation: ops (torch.nn.functional) and layers (torch.nn).
+export {batchNorm, groupNorm, instanceNorm} from './normalization.js';
+export type {BatchNormOptions, GroupNormOptions, InstanceNormOptions} from './normalization.js';
+export {BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d, InstanceNorm2d, InstanceNorm3d} from './layers/normalization.js';
+export type {BatchNormLayerArgs, GroupNormLayerArgs, InstanceNormLayerArgs} from './layers/normalization.js';

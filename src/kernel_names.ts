@@ -90,3 +90,39 @@ export type InterpolateKernelAttrs = InterpolateAttrs&NamedAttrMap;
 export const InterpolateGrad = 'PtInterpolateGrad';
 export type InterpolateGradInputs = {dy: TensorInfo};
 export type InterpolateGradKernelAttrs = InterpolateAttrs&{inputShape: number[]}&NamedAttrMap;
+// --- normalisation (batch, instance, group norm): two memory-bound kernels -------------------
+
+/**
+ * Attrs of PtNormStats. The input is read as `[N, C, S]` (S = the product of the spatial axes);
+ * its channels form `groups` groups of C/groups consecutive channels. One statistic per group
+ * (`perSample` false: over the whole batch, batch norm with groups = C) or per (sample, group)
+ * (`perSample` true: instance norm with groups = C, group norm).
+ */
+export type NormStatsAttrs = {groups: number, perSample: boolean};
+
+/**
+ * [mean, var] = the mean and the biased variance (÷ M) of each statistic's M elements, shapes
+ * `[groups]` (perSample false) or `[N, groups]` (perSample true): one pass over x.
+ */
+export const NormStats = 'PtNormStats';
+export type NormStatsInputs = {x: TensorInfo};
+export type NormStatsKernelAttrs = NormStatsAttrs&NamedAttrMap;
+
+/**
+ * y[n, c, s] = (x[n, c, s] − mean[c]) · scale[c] + shift[c], x read as `[N, C, S]`, y of x's
+ * shape. Each of mean, scale and shift is `[C]` (shared by the batch) or `[N, C]` (per sample);
+ * mean and shift are optional (0). Every norm is its statistics, eps, weight and bias folded into
+ * one such per-channel map (one pass, mean subtracted first as PyTorch's kernels do, so data far
+ * from 0 keeps its precision), and so are both kernels' gradients with respect to x.
+ */
+export const NormAffine = 'PtNormAffine';
+export type NormAffineInputs = {x: TensorInfo, mean?: TensorInfo, scale: TensorInfo,
+                                shift?: TensorInfo};
+
+/**
+ * [Σ_s dy, Σ_s dy·(x − mean)] over each (n, c) row of S elements, each `[N, C]`; dy and x read as
+ * `[N, C, S]` (the same shape), mean `[C]` or `[N, C]`: one pass over both. The reductions of
+ * PtNormAffine's gradient (dshift, dmean and dscale), without a full-size product in between.
+ */
+export const NormRowSums = 'PtNormRowSums';
+export type NormRowSumsInputs = {dy: TensorInfo, x: TensorInfo, mean: TensorInfo};

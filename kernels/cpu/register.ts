@@ -18,3 +18,9 @@ import {interpolateKernelConfigs} from './interpolate.js';
 for (const config of [...poolingKernelConfigs('cpu'), ...interpolateKernelConfigs('cpu')]) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+// Normalisation kernels (kernels/cpu/normalization.ts).
+import {normKernelConfigs} from './normalization.js';
+import type {TypedArrayBackend} from './kernels.js';
+for (const config of normKernelConfigs('cpu', backend => backend as TypedArrayBackend)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

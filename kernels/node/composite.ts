@@ -25,6 +25,8 @@ import {conv3dInfo, ConvTranspose3DAttrs, ConvTranspose3DInfo, infoFromAttrs, Tr
 import {Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, ConvTranspose3DWeightGradAttrs} from '../../src/kernel_names.js';
 import {weightGradInfo} from '../cpu/kernels.js';
 import {padCompositeKernelConfigs} from './padding.js';
+// A cycle (normalization.ts uses KernelScope), harmless: neither module uses the other at load.
+import {normCompositeKernelConfigs} from './normalization.js';
 
 /** NCDHW → NDHWC, and back. */
 const TO_NDHWC = [0, 2, 3, 4, 1];
@@ -37,7 +39,7 @@ const FROM_DHWIO = [4, 3, 0, 1, 2];
  * Calls kernels of one backend and owns what they return: `dispose()` frees every result that
  * was not handed out with `keep()`.
  */
-class KernelScope {
+export class KernelScope {
   private readonly owned: TensorInfo[] = [];
 
   constructor(
@@ -184,7 +186,7 @@ function finish(s: KernelScope, y: TensorInfo, bias: TensorInfo|undefined): Tens
 }
 
 /** Runs `body` in a fresh scope; disposes every intermediate, whether it returns or throws. */
-function scoped(opName: string, backendName: string, backend: KernelBackend,
+export function scoped(opName: string, backendName: string, backend: KernelBackend,
                 body: (s: KernelScope) => TensorInfo): TensorInfo {
   const s = new KernelScope(opName, backendName, backend);
   try {
@@ -337,6 +339,7 @@ export function compositeKernelConfigs(
     {kernelName: Conv3D, backendName, kernelFunc: conv3dKernel(backendName)},
     {kernelName: ConvTranspose3DWeightGrad, backendName,
      kernelFunc: weightGradKernel(backendName, weightGradPlan)},
+    ...normCompositeKernelConfigs(backendName),
   ];
 }
 

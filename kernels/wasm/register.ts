@@ -40,3 +40,8 @@ for (const config of [...poolingKernelConfigs('wasm', adaptWasm),
                       ...interpolateKernelConfigs('wasm', adaptWasm)]) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+// Normalisation kernels: the cpu ones (kernels/cpu/normalization.ts) through the same adapter.
+import {normKernelConfigs} from '../cpu/normalization.js';
+for (const config of normKernelConfigs('wasm', adaptWasm)) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

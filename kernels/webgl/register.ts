@@ -21,3 +21,8 @@ import {webglInterpolateKernelConfigs} from './interpolate.js';
 for (const config of [...webglPoolingKernelConfigs(), ...webglInterpolateKernelConfigs()]) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
 }
+// Normalisation kernels (kernels/webgl/normalization.ts).
+import {normWebglKernelConfigs} from './normalization.js';
+for (const config of normWebglKernelConfigs()) {
+  if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}

@@ -7,13 +7,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {MathBackendCPU} from '@tensorflow/tfjs-backend-cpu';
-import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, Pad, PadGrad, registerCompositeKernels} from '../../src/index.js';
+import {BiasGrad, Conv3D, ConvTranspose3D, ConvTranspose3DWeightGrad, NormAffine, NormRowSums, NormStats, Pad, PadGrad, registerCompositeKernels} from '../../src/index.js';
 import {AvgPool, AvgPoolGrad, Interpolate, InterpolateGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, registerPoolingKernels} from '../../src/index.js';
 
 export const CPU_STAND_IN = 'cpu-composite';
 
 // BiasGrad too: tfjs-node has no kernel of ours but the composites, so its gradients use tf.sum.
-const OURS = new Set([ConvTranspose3D, Conv3D, ConvTranspose3DWeightGrad, BiasGrad, Pad, PadGrad]);
+const OURS = new Set([ConvTranspose3D, Conv3D, ConvTranspose3DWeightGrad, BiasGrad, Pad, PadGrad,
+                      NormStats, NormAffine, NormRowSums]);
 // Pooling and interpolation: registered as for `tensorflow` (registerPoolingKernels' adapter).
 for (const k of [MaxPool, MaxPoolIndices, AvgPool, MaxPoolGrad, AvgPoolGrad, Interpolate,
                  InterpolateGrad]) {

@@ -1,0 +1,110 @@
+/**
+ * The norms (batchNorm eval and training, instanceNorm, groupNorm; forward) on a large feature
+ * map, on tfjs' cpu backend with our kernels, beside tfjs' nearest equivalent (tf.moments and
+ * broadcasting sub/mul/add, as a port without this package writes it; tf.batchNorm is wrong for
+ * axis 1 on cpu and refuses rank 5), PyTorch on one thread, and the memory-bandwidth bound: one
+ * read and one write of the tensor: a Float32Array copy into an existing array (`set`, the
+ * strict bound) and into a new one (`slice`, what any op pays, since every tfjs op allocates its
+ * output). Medians, ms; ours and `set` are timed interleaved so that the machine's load hits
+ * them alike, and "best" (the fastest run) is shown too, as a shared machine's load inflates
+ * medians. Target: within 2× of the bound and no slower than PyTorch.
+ */
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import {existsSync} from 'node:fs';
+import {spawnSync} from 'node:child_process';
+import {batchNorm, groupNorm, instanceNorm} from '../src/index.js';
+import {timeInterleaved, timeMedian} from './shapes.js';
+
+const SHAPE = [1, 32, 32, 32, 32];
+const GROUPS = 8;
+const C = SHAPE[1];
+
+function torchTimes(): Record<string, number>|null {
+  if (process.env.BENCH_NO_TORCH || !existsSync('/usr/bin/python3')) return null;
+  const r = spawnSync('/usr/bin/python3', ['bench/torch_norm_bench.py'],
+                      {input: JSON.stringify({shape: SHAPE, groups: GROUPS}), encoding: 'utf8'});
+  if (r.status !== 0) {
+    console.log('(PyTorch not measured: ' + (r.stderr.trim().split('\n').pop() ?? '') + ')');
+    return null;
+  }
+  return JSON.parse(r.stdout);
+}
+
+/** tfjs without this package: moments over `axes` and broadcasting ops. */
+function tfjsNorm(x: tf.Tensor, axes: number[], w: tf.Tensor, b: tf.Tensor,
+                  stats?: {mean: tf.Tensor, variance: tf.Tensor}): tf.Tensor {
+  return tf.tidy(() => {
+    const {mean, variance} = stats ?? tf.moments(x, axes, true);
+    const col = (t: tf.Tensor) => tf.reshape(t, [1, C, 1, 1, 1]);
+    const invstd = tf.rsqrt(tf.add(variance, 1e-5));
+    return tf.add(tf.mul(tf.mul(tf.sub(x, mean), invstd), col(w)), col(b));
+  });
+}
+
+function tfjsGroupNorm(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const [n, c, ...sp] = x.shape;
+    const xg = tf.reshape(x, [n, GROUPS, (c / GROUPS) * sp.reduce((p, q) => p * q, 1)]);
+    const {mean, variance} = tf.moments(xg, [2], true);
+    const y = tf.reshape(tf.mul(tf.sub(xg, mean), tf.rsqrt(tf.add(variance, 1e-5))), x.shape);
+    const col = (t: tf.Tensor) => tf.reshape(t, [1, C, 1, 1, 1]);
+    return tf.add(tf.mul(y, col(w)), col(b));
+  });
+}
+
+async function main() {
+  await tf.setBackend('cpu');
+  const x = tf.randomNormal(SHAPE);
+  const w = tf.add(tf.randomUniform([C]), 0.5), b = tf.randomNormal([C]);
+  const rm = tf.variable(tf.zeros([C]), false), rv = tf.variable(tf.ones([C]), false);
+  const rmT = tf.zeros([1, C, 1, 1, 1]), rvT = tf.ones([1, C, 1, 1, 1]);
+  const n = x.size;
+  const src = new Float32Array(n).map(() => Math.random()), dst = new Float32Array(n);
+
+  const rows: Array<[string, () => tf.Tensor, () => tf.Tensor]> = [
+    ['batchNorm eval', () => batchNorm(x, rm, rv, {weight: w, bias: b}),
+     () => tfjsNorm(x, [], w, b, {mean: rmT, variance: rvT})],
+    ['batchNorm training', () => batchNorm(x, rm, rv, {weight: w, bias: b, training: true}),
+     () => tfjsNorm(x, [0, 2, 3, 4], w, b)],
+    ['instanceNorm', () => instanceNorm(x, {weight: w, bias: b}),
+     () => tfjsNorm(x, [2, 3, 4], w, b)],
+    [`groupNorm (${GROUPS} groups)`, () => groupNorm(x, GROUPS, {weight: w, bias: b}),
+     () => tfjsGroupNorm(x, w, b)],
+  ];
+  const torch = torchTimes();
+  console.log(`\nNorms, forward, on ${JSON.stringify(SHAPE)} (${(n * 4 / 2 ** 20).toFixed(0)} MiB), ` +
+      `cpu backend, one thread; ms (median, best).` +
+      `${torch ? ` PyTorch ${torch.torch} copy_: ${torch.copy.toFixed(3)} ms.` : ''}`);
+  console.log('| norm | ours | copy: set / slice | tfjs moments + broadcasting | PyTorch (1 thread) | ' +
+              'ours / set | ours / slice | ours / PyTorch |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const f = (v: number) => v.toFixed(2);
+  // Ours first, all rows, then the peers: tfjs' broadcasting ops leave garbage whose collection
+  // would land in the next row's timings; the slice is timed apart for the same reason.
+  const measured: number[][] = [];
+  for (const [, ours] of rows) {
+    const runs: number[][] = [[], []];
+    const fns = [() => ours().dispose(), () => dst.set(src)];
+    const timed = fns.map((fn, i) => () => {
+      const t0 = performance.now();
+      fn();
+      runs[i].push(performance.now() - t0);
+    });
+    const [msOurs, msSet] = await timeInterleaved(timed, {warmup: 5, reps: 21, budgetMs: 4000});
+    measured.push([msOurs, Math.min(...runs[0]), msSet]);
+  }
+  const msSlice = await timeMedian(() => src.slice(), {reps: 15});
+  for (const [i, [name, , peer]] of rows.entries()) {
+    const [msOurs, best, msSet] = measured[i];
+    const msPeer = await timeMedian(() => peer().dispose(), {warmup: 0, reps: 3});
+    const msTorch = torch?.[name];
+    console.log(`| ${name} | ${f(msOurs)} (${f(best)}) | ${msSet.toFixed(3)} / ` +
+        `${msSlice.toFixed(3)} | ${f(msPeer)} | ${msTorch == null ? 'n/a' : f(msTorch)} | ` +
+        `${f(msOurs / msSet)}× | ${f(msOurs / msSlice)}× | ` +
+        `${msTorch == null ? 'n/a' : f(msOurs / msTorch) + '×'} |`);
+  }
+  tf.dispose([x, w, b, rm, rv, rmT, rvT]);
+}
+
+main();
