@@ -249,8 +249,9 @@ function instanceNorm_<T extends Tensor>(input: T|TensorLike, options: InstanceN
   let mean: Tensor, variance: Tensor;
   if (useInputStats) {
     [mean, variance] = runStats(x, {groups: c, perSample: true});  // [N, C]
-    updateRunning(rm, tfMean(mean, 0), momentum);
-    updateRunning(rv, tfMean(variance, 0), momentum, s / (s - 1));
+    // The batch average of the instance statistics only when there are running ones to update.
+    if (rm != null) updateRunning(rm, tfMean(mean, 0), momentum);
+    if (rv != null) updateRunning(rv, tfMean(variance, 0), momentum, s / (s - 1));
   } else {
     mean = vector(rm!, c);
     variance = vector(rv!, c);
