@@ -165,8 +165,11 @@ abstract class ConvNd extends tfl.Layer {
             groups: this.groups};
   }
 
-  /** The conv's geometry on an input shape (before any pre-padding). */
-  private info(inputShape: number[]) {
+  /**
+   * The conv's geometry on an input shape (before any pre-padding); size limits only when
+   * `sizeLimits`, i.e. no stand-in sizes for unknown dimensions.
+   */
+  private info(inputShape: number[], sizeLimits = true) {
     const {prePad, convPadding} = this.plan();
     const nd = this.spatialDims, shape = [...inputShape];
     if (prePad) {
@@ -175,7 +178,8 @@ abstract class ConvNd extends tfl.Layer {
       }
     }
     return convInfo(nd, this.torchName, shape, this.weightShape,
-                    this.useBias ? [this.outChannels] : null, this.options(convPadding));
+                    this.useBias ? [this.outChannels] : null, this.options(convPadding),
+                    sizeLimits);
   }
 
   override build(inputShape: Shape|Shape[]): void {
@@ -205,7 +209,7 @@ abstract class ConvNd extends tfl.Layer {
     if (concrete.length === this.spatialDims + 2 && shape[1] == null) {
       concrete[1] = this.inChannels;
     }
-    const info = this.info(concrete);
+    const info = this.info(concrete, !shape.some((s, i) => s == null && i > 1));
     const out: Shape = userShape(info.inShape, this.spatialDims, true);
     shape.forEach((s, i) => {
       if (s == null && i !== 1) out[i] = null;
