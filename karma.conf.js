@@ -75,7 +75,11 @@ export default function(config) {
               {'reporter:summary': ['type', SummaryReporter]}],
     // The setup file first (its imports and global beforeAll; the backend list does not depend on
     // the order: see test/util.ts testBackends).
-    files: files.map(pattern => ({pattern, watched: false})),
+    files: [
+      ...files.map(pattern => ({pattern, watched: false})),
+      // The demo's PyTorch files, fetched by the whole-model specs (models_browser_test.ts).
+      {pattern: 'demo/assets/*', included: false, served: true, watched: false},
+    ],
     // Node-only specs (they may import node:fs etc.) are named *_node_test.ts.
     exclude: ['test/**/*_node_test.ts'],
     preprocessors: {'test/**/*.ts': ['esbuild'], 'bench/**/*.ts': ['esbuild']},

@@ -1,51 +1,8 @@
-// Whole PyTorch 3-D models ported with this package and tfjs alone (demo/models.ts, the PyTorch
-// side in test/fixtures/make_model_assets.py), on every Node test backend: a MONAI-style U-Net
-// (Conv3d, InstanceNorm3d, BatchNorm3d, GroupNorm, max pooling, nearest up-sampling,
-// ConvTranspose3d, replicate padding, skip concatenations; odd input size) from its state_dict,
-// and a 3D-GAN generator (Linear, BatchNorm3d, InstanceNorm3d, GroupNorm, Conv3d 'same' with
-// replicate padding) from a training checkpoint, with no mapping and no key surgery.
-import * as tf from '@tensorflow/tfjs';
-import {readFileSync} from 'node:fs';
+// The whole-model parity specs (models_specs.ts) in Node, reading demo/assets from disk.
+import {readFile} from 'node:fs/promises';
 import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
-import {maxDiff} from '../demo/decoder.js';
-import {buildGenerator, buildUNet} from '../demo/models.js';
-import {assignStateDict, loadSafetensors, loadStateDict} from '../src/index.js';
-import {describeWithBackends, expectNoLeak} from './util.js';
+import {describeWholeModels} from './models_specs.js';
 
 const assets = join(dirname(fileURLToPath(import.meta.url)), '..', 'demo', 'assets');
-const read = (f: string) => new Uint8Array(readFileSync(join(assets, f)));
-const info = JSON.parse(readFileSync(join(assets, 'models.json'), 'utf8'));
-
-const CASES = [
-  {name: 'unet3d', build: () => buildUNet(), weights: 'unet.pt', io: 'unet_io.safetensors',
-   options: {}, keys: info.unet.keys as string[]},
-  {name: 'generator (training checkpoint)', build: () => buildGenerator(),
-   weights: 'generator_checkpoint.pt', io: 'generator_io.safetensors',
-   options: {prefix: 'model_state_dict.'}, keys: info.generator.keys as string[]},
-];
-
-describeWithBackends(`whole models match PyTorch ${info.torch}`, () => {
-  for (const c of CASES) {
-    it(c.name, async () => {
-      await expectNoLeak(async () => {
-        const model = c.build();
-        const sd = loadStateDict(read(c.weights));
-        const r = assignStateDict(model, sd, c.options);
-        expect(r.missingKeys).toEqual([]);
-        expect(r.unexpectedKeys).toEqual([]);
-        expect(r.mismatched).toEqual([]);
-        // Every key of PyTorch's state_dict is a weight of the model (buffers included).
-        const prefix = (c.options as {prefix?: string}).prefix ?? '';
-        for (const k of c.keys) expect(Object.keys(sd)).toContain(prefix + k);
-        const io = loadSafetensors(read(c.io));
-        const y = model.predict(io.input) as tf.Tensor;
-        expect(y.shape).toEqual(io.output.shape);
-        const {diff, scale} = await maxDiff(y, io.output);
-        expect(diff).withContext(`max|diff| vs max|y| ${scale}`).toBeLessThanOrEqual(1e-4 * scale);
-        tf.dispose([y, ...Object.values(sd), ...Object.values(io)]);
-        model.dispose();
-      });
-    });
-  }
-});
+describeWholeModels(async f => new Uint8Array(await readFile(join(assets, f))));
