@@ -13,15 +13,16 @@
  *   zeros) and runs the conv with padding 0 — the same result.
  */
 import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
-import {layers as tfl, LayerVariable, Shape} from '@tensorflow/tfjs-layers';
-import type {Initializer, LayerArgs} from './tfjs_types.js';
+import {Shape} from '@tensorflow/tfjs-layers';
+import type {LayerArgs} from './tfjs_types.js';
 
 import {checkBool, checkInt, checkOptions, describeValue, TFJS_LAYER_ARGS} from
     '../args.js';
 import {convNd} from '../conv3d.js';
 import {convInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
 import {pad, PadMode} from '../padding.js';
-import {SERIALIZATION_PACKAGE, TorchUniform} from './conv_transpose3d.js';
+import {TorchConvLayer} from './conv_base.js';
+import {SERIALIZATION_PACKAGE} from './torch_uniform.js';
 import {defaultLayerName} from './naming.js';
 
 export type ConvPaddingMode = 'zeros'|'reflect'|'replicate'|'circular';
@@ -45,7 +46,7 @@ const OWN_ARGS = ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding'
                   'groups', 'bias', 'paddingMode'];
 const PADDING_MODES = ['zeros', 'reflect', 'replicate', 'circular'];
 
-abstract class ConvNd extends tfl.Layer {
+abstract class ConvNd extends TorchConvLayer {
   readonly torchName: string;
   readonly inChannels: number;
   readonly outChannels: number;
@@ -59,8 +60,6 @@ abstract class ConvNd extends tfl.Layer {
   readonly paddingMode: ConvPaddingMode;
   /** PyTorch's `_reversed_padding_repeated_twice`: (left, right) of the last axis first. */
   readonly reversedPadding: number[];
-  kernel: LayerVariable|null = null;
-  bias: LayerVariable|null = null;
 
   constructor(readonly spatialDims: SpatialDims, snakeName: string, args: ConvLayerArgs) {
     const NAME = `Conv${spatialDims}d`;
@@ -183,38 +182,17 @@ abstract class ConvNd extends tfl.Layer {
   }
 
   override build(inputShape: Shape|Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const nd = this.spatialDims;
-    if (shape.length !== nd + 2 || shape[1] !== this.inChannels) {
-      const axes = ['D', 'H', 'W'].slice(3 - nd).join(', ');
-      throw new Error(`${this.torchName}: expected input [N, ${this.inChannels}, ${axes}] ` +
-          `(channels first), but got input shape ${fmtShape(shape.map(s => s ?? -1))} ` +
-          `(-1 = unknown)`);
-    }
-    // kaiming_uniform_(a=√5) and the bias bound both reduce to U(−1/√fanIn, 1/√fanIn).
-    const fanIn = (this.inChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1);
-    const init = new TorchUniform({fanIn}) as unknown as Initializer;
-    this.kernel = this.addWeight('kernel', this.weightShape, 'float32', init, undefined, true);
-    if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.outChannels], 'float32', init, undefined, true);
-    }
-    this.built = true;
+    this.channelsFirstInput(inputShape);
+    this.addTorchWeights(this.weightShape,
+                         (this.inChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1));
   }
 
   /** Output shape from the shared geometry; unknown (null) dimensions stay unknown. */
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const standIn = 1 << 20;
-    const concrete = shape.map((s, i) => s ?? (i === 0 ? 1 : standIn));
-    if (concrete.length === this.spatialDims + 2 && shape[1] == null) {
-      concrete[1] = this.inChannels;
-    }
-    const info = this.info(concrete, !shape.some((s, i) => s == null && i > 1));
-    const out: Shape = userShape(info.inShape, this.spatialDims, true);
-    shape.forEach((s, i) => {
-      if (s == null && i !== 1) out[i] = null;
-    });
-    return out;
+    const {concrete, known} = this.standInShape(shape);
+    return this.keepUnknown(userShape(this.info(concrete, known).inShape, this.spatialDims, true),
+                            shape);
   }
 
   override call(inputs: Tensor|Tensor[]): Tensor {

@@ -4,18 +4,19 @@
  * layout and initialisation, and our ops for the maths. One class does the work for any number of
  * spatial axes; the public classes only fix it.
  */
-import {DataType, randomUniform, serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
-import {layers as tfl, LayerVariable, Shape, SymbolicTensor} from '@tensorflow/tfjs-layers';
+import {serialization, Tensor, tidy} from '@tensorflow/tfjs-core';
+import {Shape, SymbolicTensor} from '@tensorflow/tfjs-layers';
+import {TorchConvLayer} from './conv_base.js';
+import {SERIALIZATION_PACKAGE} from './torch_uniform.js';
 import {defaultLayerName} from './naming.js';
-import type {Initializer, Kwargs, LayerArgs} from './tfjs_types.js';
+import type {Kwargs, LayerArgs} from './tfjs_types.js';
 
 import {checkOptions, describeValue, TFJS_LAYER_ARGS} from '../args.js';
 import {convTransposeNd} from '../conv_transpose3d.js';
 import {convTransposeInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
 
-/** The package name our classes are registered under (keys "tfjs-convtranspose3d>…"). */
-export const SERIALIZATION_PACKAGE = 'tfjs-convtranspose3d';
-
+// Re-exported from here, where they were first defined.
+export {SERIALIZATION_PACKAGE, TorchUniform} from './torch_uniform.js';
 
 /** Constructor arguments: PyTorch's, in camelCase, plus tfjs' usual layer arguments. */
 export interface ConvTranspose3dLayerArgs extends LayerArgs {
@@ -39,34 +40,6 @@ export interface ConvTranspose3dCallArgs {
   outputSize?: number[];
 }
 
-/**
- * PyTorch's `reset_parameters` for transposed convolutions: U(−b, b) with b = 1/√fanIn and
- * fanIn = weight.size(1)·kD·kH·kW = (outChannels/groups)·kD·kH·kW, for both weight and bias
- * (kaiming_uniform_(a=√5) reduces to this bound). tfjs' initialisers compute channels-last fans,
- * which would be wrong for this layout, hence our own.
- */
-export class TorchUniform extends serialization.Serializable {
-  static className = 'PtTorchUniform';
-  constructor(readonly config: {fanIn: number, seed?: number}) {
-    super();
-    if (!(Number.isInteger(config.fanIn) && config.fanIn > 0)) {
-      throw new Error(`TorchUniform: fanIn must be a positive integer, but got ${config.fanIn}`);
-    }
-  }
-  apply(shape: Shape, dtype: DataType = 'float32'): Tensor {
-    const b = 1 / Math.sqrt(this.config.fanIn);
-    return randomUniform(shape as number[], -b, b, dtype, this.config.seed);
-  }
-  fromConfigUsesCustomObjects() {
-    return false;
-  }
-  getConfig(): serialization.ConfigDict {
-    const c: serialization.ConfigDict = {fanIn: this.config.fanIn};
-    if (this.config.seed != null) c.seed = this.config.seed;
-    return c;
-  }
-}
-serialization.registerClass(TorchUniform, SERIALIZATION_PACKAGE);
 
 /** The constructor arguments of ours (beside tfjs' LayerArgs). */
 const OWN_ARGS = ['inChannels', 'outChannels', 'kernelSize', 'stride', 'padding', 'outputPadding',
@@ -105,9 +78,9 @@ function positiveInt(name: string, what: string, v: unknown): number {
  * ...kernelSize]` and `bias` `[outChannels]`, PyTorch's layout, so a PyTorch state_dict's
  * `weight` and `bias` load verbatim with `setWeights`.
  */
-abstract class ConvTransposeNd extends tfl.Layer {
+abstract class ConvTransposeNd extends TorchConvLayer {
   /** PyTorch's module name, used in messages. */
-  private readonly torchName: string;
+  protected readonly torchName: string;
   readonly inChannels: number;
   readonly outChannels: number;
   readonly kernelSize: number[];
@@ -118,8 +91,6 @@ abstract class ConvTransposeNd extends tfl.Layer {
   readonly groups: number;
   readonly useBias: boolean;
   readonly paddingMode: 'zeros';
-  kernel: LayerVariable|null = null;
-  bias: LayerVariable|null = null;
   /** outputSize of the symbolic `apply` in progress, so computeOutputShape can honour it. */
   private pendingOutputSize: number[]|null = null;
   /**
@@ -211,21 +182,9 @@ abstract class ConvTransposeNd extends tfl.Layer {
   }
 
   override build(inputShape: Shape|Shape[]): void {
-    const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const nd = this.spatialDims;
-    if (shape.length !== nd + 2 || shape[1] !== this.inChannels) {
-      const axes = ['D', 'H', 'W'].slice(3 - nd).join(', ');
-      throw new Error(`${this.torchName}: expected input [N, ${this.inChannels}, ${axes}] ` +
-          `(channels first), but ` +
-          `got input shape ${fmtShape(shape.map(s => s ?? -1))} (-1 = unknown)`);
-    }
-    const fanIn = (this.outChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1);
-    const init = new TorchUniform({fanIn}) as unknown as Initializer;
-    this.kernel = this.addWeight('kernel', this.weightShape, 'float32', init, undefined, true);
-    if (this.useBias) {
-      this.bias = this.addWeight('bias', [this.outChannels], 'float32', init, undefined, true);
-    }
-    this.built = true;
+    this.channelsFirstInput(inputShape);
+    this.addTorchWeights(this.weightShape,
+                         (this.outChannels / this.groups) * this.kernelSize.reduce((a, b) => a * b, 1));
   }
 
   /**
@@ -234,20 +193,14 @@ abstract class ConvTransposeNd extends tfl.Layer {
    */
   override computeOutputShape(inputShape: Shape|Shape[]): Shape {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as Shape;
-    const standIn = 1 << 20;
-    const concrete = shape.map((s, i) => s ?? (i === 0 ? 1 : standIn));
+    const {concrete, known} = this.standInShape(shape);
     const nd = this.spatialDims;
-    if (concrete.length === nd + 2 && shape[1] == null) concrete[1] = this.inChannels;
     let outputSize = this.pendingOutputSize;
     if (outputSize != null && shape.slice(2).some(s => s == null)) {
       outputSize = null;  // cannot check it against an unknown size; call() will
     }
-    // Stand-ins are not real sizes: the size limits apply only to a fully known shape.
-    const info = this.info(concrete, false, outputSize, shape.slice(2).every(s => s != null));
-    const out: Shape = userShape(info!.outShape, nd, true);
-    shape.forEach((s, i) => {
-      if (s == null && i !== 1) out[i] = null;
-    });
+    const info = this.info(concrete, false, outputSize, known);
+    const out = this.keepUnknown(userShape(info!.outShape, nd, true), shape);
     if (outputSize == null && this.pendingOutputSize != null) {
       const sizes = this.pendingOutputSize.slice(-nd);
       for (let i = 0; i < nd; i++) out[2 + i] = sizes[i];

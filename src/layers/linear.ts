@@ -7,7 +7,7 @@ import {checkBool, checkInt, checkOptions, describeValue, TFJS_LAYER_ARGS} from
     '../args.js';
 import {fmtShape} from '../geometry.js';
 import {linear as linearOp} from '../linear.js';
-import {SERIALIZATION_PACKAGE, TorchUniform} from './conv_transpose3d.js';
+import {SERIALIZATION_PACKAGE, TorchUniform} from './torch_uniform.js';
 import {defaultLayerName} from './naming.js';
 
 export interface LinearLayerArgs extends LayerArgs {
