@@ -175,6 +175,108 @@ function tiledAvg(x: Float32Array, info: PoolInfo, taps: Int32Array, divisor: nu
 }
 
 /**
+ * The tiled windows of width 2 and at most 2 × 2 rows (k2 s2 in 3-D, 2-D and 1-D: U-Net's
+ * down-sampling): each output row reads its window's 1, 2 or 4 input rows once, two taps a
+ * row, unrolled with the running value in a local. Null when the geometry is not that case.
+ */
+function pairRows(info: PoolInfo): {n: number, offsets: number[]}|null {
+  const [kd, kh, kw] = info.kernelSize, [, H, W] = info.inSize;
+  if (kw !== 2 || kh > 2 || kd > 2 || !tiledTaps(info)) return null;
+  const offsets: number[] = [];
+  for (let i = 0; i < kd; i++) for (let j = 0; j < kh; j++) offsets.push((i * H + j) * W);
+  return {n: offsets.length, offsets};
+}
+
+/** The start of the window rows of output row (pl, od, oh) in a tiled geometry. */
+function windowOrigin(info: PoolInfo, pl: number, od: number, oh: number): number {
+  const [D, H, W] = info.inSize, [kd, kh] = info.kernelSize;
+  return pl * D * H * W + (od * kd * H + oh * kh) * W;
+}
+
+function pairMax(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]}):
+    Float32Array {
+  const [oD, oH, oW] = info.outSize, planes = info.batchSize * info.channels;
+  const y = new Float32Array(planes * oD * oH * oW);
+  const [q1, q2, q3] = [rows.offsets[1] ?? 0, rows.offsets[2] ?? 0, rows.offsets[3] ?? 0];
+  const n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh), b1 = b0 + q1, b2 = b0 + q2, b3 = b0 + q3;
+        // Taps in window order; `v > m || v !== v` is the reference's rule (NaN wins; of
+        // equal values the first stays, so −0 before +0 stays −0).
+        if (n === 4) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            let m = x[b0 + i], v = x[b0 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b2 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b2 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b3 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b3 + i + 1];
+            if (v > m || v !== v) m = v;
+            y[o + ow] = m;
+          }
+        } else if (n === 2) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            let m = x[b0 + i], v = x[b0 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i + 1];
+            if (v > m || v !== v) m = v;
+            y[o + ow] = m;
+          }
+        } else {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            const m = x[b0 + i], v = x[b0 + i + 1];
+            y[o + ow] = v > m || v !== v ? v : m;
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function pairAvg(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                 divisor: number): Float32Array {
+  const [oD, oH, oW] = info.outSize, planes = info.batchSize * info.channels;
+  const y = new Float32Array(planes * oD * oH * oW);
+  const [q1, q2, q3] = [rows.offsets[1] ?? 0, rows.offsets[2] ?? 0, rows.offsets[3] ?? 0];
+  const n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh), b1 = b0 + q1, b2 = b0 + q2, b3 = b0 + q3;
+        // Summed in float64 in window order, as the reference.
+        if (n === 4) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            y[o + ow] = (x[b0 + i] + x[b0 + i + 1] + x[b1 + i] + x[b1 + i + 1] + x[b2 + i] +
+                         x[b2 + i + 1] + x[b3 + i] + x[b3 + i + 1]) / divisor;
+          }
+        } else if (n === 2) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            y[o + ow] = (x[b0 + i] + x[b0 + i + 1] + x[b1 + i] + x[b1 + i + 1]) / divisor;
+          }
+        } else {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            y[o + ow] = (x[b0 + i] + x[b0 + i + 1]) / divisor;
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
  * maxPoolReference, fast: for each output row (plane, od, oh), sweep the valid input rows
  * (kd, kh) and taps kw in window order, each over the outputs ow it reaches, keeping the
  * running maximum per ow. Every ow still sees its taps in (kd, kh, kw) order, so the first
@@ -182,6 +284,8 @@ function tiledAvg(x: Float32Array, info: PoolInfo, taps: Int32Array, divisor: nu
  */
 export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
     Float32Array {
+  const pairs = argmax ? null : pairRows(info);
+  if (pairs) return pairMax(x, info, pairs);
   const taps = argmax ? null : tiledTaps(info);
   if (taps) return tiledMax(x, info, taps);
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
@@ -224,6 +328,11 @@ export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Ar
 
 /** avgPoolReference, fast: the same row sweep, summing (in float64) per output row. */
 export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
+  const pairs = pairRows(info);
+  if (pairs) {
+    const [kd, kh] = info.kernelSize;
+    return pairAvg(x, info, pairs, info.divisorOverride || kd * kh * 2);
+  }
   const taps = tiledTaps(info);
   if (taps) {
     const [kd, kh, kw] = info.kernelSize;
