@@ -2,7 +2,7 @@
  * The cpu pooling kernels' fast paths (row sweeps, tiled windows) against their readable gather
  * loops on random geometries, including ties (±0 among them), NaN and all-padding windows.
  */
-import {avgPoolForward, avgPoolReference, maxPoolForward, maxPoolReference} from '../kernels/cpu/pooling.js';
+import {avgPoolBackward, avgPoolBackwardReference, avgPoolForward, avgPoolReference, maxPoolForward, maxPoolReference} from '../kernels/cpu/pooling.js';
 import {poolInfo} from '../src/pooling.js';
 
 function rng(seed: number) {
@@ -43,6 +43,8 @@ describe('cpu pooling fast paths match the reference loops', () => {
                                                    divisorOverride: trial % 5 === 0 ? 3 : null});
            const fast = avgPoolForward(xf, ai), ref = avgPoolReference(xf, ai);
            fast.forEach((v, i) => expect(v).withContext(`avg ${i}`).toBeCloseTo(ref[i], 5));
+           const dy = Float32Array.from(fast, (_, i) => i % 7 === 3 ? -0 : int(-20, 20) / 8);
+           expect(Array.from(avgPoolBackward(dy, ai))).toEqual(Array.from(avgPoolBackwardReference(dy, ai)));
          }
        });
   }

@@ -245,6 +245,46 @@ function pairMax(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: num
   return y;
 }
 
+/**
+ * pairMax with each window's argmax (the in-plane index of its first maximum, −1 when no tap
+ * beats −∞), for the gradient and maxPool's indices: the reference's loop over the window's
+ * rows, two taps a row, with no tap table or bounds work.
+ */
+function pairArgmax(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                    at: Int32Array): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const planes = info.batchSize * info.channels, inVol = D * H * W;
+  const y = new Float32Array(planes * oD * oH * oW);
+  const offs = Int32Array.from(rows.offsets), n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh) - base;  // in-plane
+        for (let ow = 0, i = b0; ow < oW; ow++, i += 2) {
+          let m = -Infinity, a = -1;
+          for (let k = 0; k < n; k++) {
+            const j = i + offs[k];
+            let v = x[base + j];
+            if (v > m || v !== v) {
+              m = v;
+              a = j;
+            }
+            v = x[base + j + 1];
+            if (v > m || v !== v) {
+              m = v;
+              a = j + 1;
+            }
+          }
+          y[o + ow] = m;
+          at[o + ow] = a;
+        }
+      }
+    }
+  }
+  return y;
+}
+
 function pairAvg(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
                  divisor: number): Float32Array {
   const [oD, oH, oW] = info.outSize, planes = info.batchSize * info.channels;
@@ -284,8 +324,8 @@ function pairAvg(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: num
  */
 export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
     Float32Array {
-  const pairs = argmax ? null : pairRows(info);
-  if (pairs) return pairMax(x, info, pairs);
+  const pairs = pairRows(info);
+  if (pairs) return argmax ? pairArgmax(x, info, pairs, argmax) : pairMax(x, info, pairs);
   const taps = argmax ? null : tiledTaps(info);
   if (taps) return tiledMax(x, info, taps);
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
@@ -436,8 +476,47 @@ export function avgPoolReference(x: Float32Array, info: PoolInfo): Float32Array 
   return y;
 }
 
-/** dx: the adjoint of avgPoolForward, each window's dy / divisor added to its taps. */
+/**
+ * dx for tiled width-2 windows (pairRows): the windows do not overlap, so each input element
+ * gets one window's dy / divisor (0 + g, as the reference's sum into zeros, so −0 becomes +0);
+ * inputs past the last whole window keep 0.
+ */
+function pairAvgBackward(dy: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                         divisor: number): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const planes = info.batchSize * info.channels;
+  const dx = new Float32Array(planes * D * H * W);
+  const offs = rows.offsets, n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh);
+        for (let k = 0; k < n; k++) {
+          const b = b0 + offs[k];
+          for (let ow = 0, i = b; ow < oW; ow++, i += 2) {
+            const g = 0 + dy[o + ow] / divisor;
+            dx[i] = g;
+            dx[i + 1] = g;
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** dx = avgPoolBackwardReference(dy), through pairAvgBackward where it applies. */
 export function avgPoolBackward(dy: Float32Array, info: PoolInfo): Float32Array {
+  const pairs = pairRows(info);
+  if (pairs) {
+    const [kd, kh] = info.kernelSize;
+    return pairAvgBackward(dy, info, pairs, info.divisorOverride || kd * kh * 2);
+  }
+  return avgPoolBackwardReference(dy, info);
+}
+
+/** dx: the adjoint of avgPoolForward, each window's dy / divisor added to its taps. */
+export function avgPoolBackwardReference(dy: Float32Array, info: PoolInfo): Float32Array {
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const ax = axes(info), [ad, ah, aw] = ax;
   const div = avgDivisors(info, ax);
