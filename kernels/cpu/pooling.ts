@@ -317,6 +317,102 @@ function pairAvg(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: num
 }
 
 /**
+ * Overlapping windows (stride below the window, as k3 s1 p1): both poolings are separable, so
+ * one pass per axis (W, then H, then D) over the axis tables costs K taps per output of that
+ * pass instead of K³ in all. Max: each pass keeps, per output, the first of its taps in order
+ * that is greater or NaN, so the whole is the reference's first maximum in (kd, kh, kw) order
+ * (the ±0 ties included) and NaN wins. Average: float64 partial sums, the reference's divisors,
+ * 0 for a window with no tap inside. Passes run over [outer, len, inner] views.
+ */
+function separable(info: PoolInfo): boolean {
+  return [0, 1, 2].some(a => info.stride[a] < info.kernelSize[a] * info.dilation[a]);
+}
+
+function maxPass(src: Float32Array|Float64Array, outer: number, inLen: number, inner: number,
+                 ax: PoolAxis, d: number, dst: Float32Array|Float64Array): void {
+  const outLen = ax.start.length;
+  for (let a = 0; a < outer; a++) {
+    const s = a * inLen, t = a * outLen;
+    for (let o = 0; o < outLen; o++) {
+      const r = (t + o) * inner, lo = ax.lo[o], hi = ax.hi[o], st = ax.start[o];
+      if (inner === 1) {
+        let m = -Infinity;
+        for (let k = lo; k < hi; k++) {
+          const v = src[s + st + k * d];
+          if (v > m || v !== v) m = v;
+        }
+        dst[r] = m;
+        continue;
+      }
+      dst.fill(-Infinity, r, r + inner);
+      for (let k = lo; k < hi; k++) {
+        const q = (s + st + k * d) * inner;
+        for (let b = 0; b < inner; b++) {
+          const v = src[q + b];
+          if (v > dst[r + b] || v !== v) dst[r + b] = v;
+        }
+      }
+    }
+  }
+}
+
+function sumPass(src: Float32Array|Float64Array, outer: number, inLen: number, inner: number,
+                 ax: PoolAxis, dst: Float64Array): void {
+  const outLen = ax.start.length;
+  for (let a = 0; a < outer; a++) {
+    const s = a * inLen, t = a * outLen;
+    for (let o = 0; o < outLen; o++) {
+      const r = (t + o) * inner, lo = ax.lo[o], hi = ax.hi[o], st = ax.start[o];
+      if (inner === 1) {
+        let m = 0.5 - 0.5;  // a double from the start
+        for (let k = lo; k < hi; k++) m += src[s + st + k];
+        dst[r] = m;
+        continue;
+      }
+      dst.fill(0, r, r + inner);
+      for (let k = lo; k < hi; k++) {
+        const q = (s + st + k) * inner;
+        for (let b = 0; b < inner; b++) dst[r + b] += src[q + b];
+      }
+    }
+  }
+}
+
+function separableMax(x: Float32Array, info: PoolInfo): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [ad, ah, aw] = axes(info);
+  const [dd, dh, dw] = info.dilation, planes = info.batchSize * info.channels;
+  const t1 = new Float32Array(planes * D * H * oW), t2 = new Float32Array(planes * D * oH * oW);
+  const y = new Float32Array(planes * oD * oH * oW);
+  maxPass(x, planes * D * H, W, 1, aw, dw, t1);
+  maxPass(t1, planes * D, H, oW, ah, dh, t2);
+  maxPass(t2, planes, D, oH * oW, ad, dd, y);
+  return y;
+}
+
+function separableAvg(x: Float32Array, info: PoolInfo): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const ax = axes(info), [ad, ah, aw] = ax, planes = info.batchSize * info.channels;
+  const t1 = new Float64Array(planes * D * H * oW), t2 = new Float64Array(planes * D * oH * oW);
+  const sum = new Float64Array(planes * oD * oH * oW);
+  sumPass(x, planes * D * H, W, 1, aw, t1);
+  sumPass(t1, planes * D, H, oW, ah, t2);
+  sumPass(t2, planes, D, oH * oW, ad, sum);
+  const div = avgDivisors(info, ax), outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  for (let od = 0, j = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      const rowsOk = ad.lo[od] < ad.hi[od] && ah.lo[oh] < ah.hi[oh];
+      for (let ow = 0; ow < oW; ow++, j++) {
+        // An empty window (all padding) is 0, as in PyTorch.
+        const ok = rowsOk && aw.lo[ow] < aw.hi[ow];
+        for (let pl = 0, o = j; pl < planes; pl++, o += outVol) y[o] = ok ? sum[o] / div[j] : 0;
+      }
+    }
+  }
+  return y;
+}
+
+/**
  * maxPoolReference, fast: for each output row (plane, od, oh), sweep the valid input rows
  * (kd, kh) and taps kw in window order, each over the outputs ow it reaches, keeping the
  * running maximum per ow. Every ow still sees its taps in (kd, kh, kw) order, so the first
@@ -328,6 +424,7 @@ export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Ar
   if (pairs) return argmax ? pairArgmax(x, info, pairs, argmax) : pairMax(x, info, pairs);
   const taps = argmax ? null : tiledTaps(info);
   if (taps) return tiledMax(x, info, taps);
+  if (!argmax && separable(info)) return separableMax(x, info);
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const [ad, ah] = axes(info);
   const dd = info.dilation[0], dh = info.dilation[1];
@@ -378,6 +475,7 @@ export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
     const [kd, kh, kw] = info.kernelSize;
     return tiledAvg(x, info, taps, info.divisorOverride || kd * kh * kw);
   }
+  if (separable(info)) return separableAvg(x, info);
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const ax = axes(info), [ad, ah, aw] = ax;
   const div = avgDivisors(info, ax);
