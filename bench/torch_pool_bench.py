@@ -32,7 +32,7 @@ for c in cases:
     x = torch.randn(*c['input'])
     op = c['op']
     if op == 'maxPool3d':
-        fn = lambda: F.max_pool3d(x, c['k'])
+        fn = lambda: F.max_pool3d(x, c['k'], stride=c.get('stride'), padding=c.get('padding', 0))
     elif op == 'avgPool3d':
         fn = lambda: F.avg_pool3d(x, c['k'])
     else:

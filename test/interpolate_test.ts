@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {interpolateForward, interpolateReference} from '../kernels/cpu/interpolate.js';
 import {interpolate, InterpolateOptions} from '../src/index.js';
+import type {InterpolateAttrs} from '../src/interpolate.js';
 import {interpolateCases, interpolateErrors, POOL_TORCH_VERSION} from './fixtures/pool_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, testBackends, tolerance} from './util.js';
 
@@ -120,4 +122,35 @@ describeWithBackends('interpolate errors match PyTorch', () => {
     });
     x.dispose();
   });
+});
+
+describe('the cpu interpolate passes (repeats, row copies, paired rows) match the plain loop', () => {
+  let seed = 5;
+  const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const modes: InterpolateAttrs['mode'][] = ['nearest', 'nearest-exact', 'linear'];
+  for (let trial = 0; trial < 60; trial++) {
+    const mode = modes[trial % 3], alignCorners = mode === 'linear' && r() < 0.5;
+    const inSize = [int(1, 5), int(1, 5), int(1, 5)];
+    // Integer factors (×2, ×3: the repeat paths), same size (identity axes), other sizes,
+    // half the trials with the user's scale factors.
+    const outSize = inSize.map(v => {
+      const u = r();
+      return u < 0.3 ? 2 * v : u < 0.4 ? 3 * v : u < 0.55 ? v : int(1, 9);
+    }) as [number, number, number];
+    const scales = (r() < 0.5 ? outSize.map((o, i) => o / inSize[i]) : [0, 0, 0]) as
+        [number, number, number];
+    const shape = [int(1, 2), int(1, 2), ...inSize];
+    const attrs: InterpolateAttrs = {mode, alignCorners, outSize, scales};
+    it(`trial ${trial}: ${mode}${alignCorners ? ' alignCorners' : ''} ${JSON.stringify(shape)} → ` +
+       `${JSON.stringify(outSize)} scales ${JSON.stringify(scales)}`, () => {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = Float32Array.from({length: n}, () => {
+        const u = r();
+        return u < 0.02 ? NaN : u < 0.04 ? Infinity : (r() - 0.5) * 8;
+      });
+      expect(Array.from(interpolateForward(x, shape, attrs)))
+          .toEqual(Array.from(interpolateReference(x, shape, attrs)));
+    });
+  }
 });

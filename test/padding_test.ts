@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {computePad, padReference} from '../kernels/cpu/padding.js';
 import {pad} from '../src/index.js';
+import {padInfo, PadMode} from '../src/padding.js';
 import {MODEL_TORCH_VERSION, padCases, padErrors} from './fixtures/model_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
 
@@ -107,4 +109,40 @@ describe('pad refuses what PyTorch refuses', () => {
          }
        });
      });
+});
+
+describe('the cpu pad sweep (block copies, fills, row runs) matches the plain gather loop', () => {
+  let seed = 11;
+  const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
+  const modes: PadMode[] = ['constant', 'reflect', 'replicate', 'circular'];
+  for (let trial = 0; trial < 80; trial++) {
+    const mode = modes[trial % 4];
+    // Padded axes: 1-3 (constant: up to the rank), rank up to 5; the odd long row takes the
+    // subarray-copy path; negative pads crop.
+    const rank = int(1, 5), k = Math.min(rank, mode === 'constant' ? int(1, 4) : int(1, 3));
+    const shape = Array.from({length: rank}, () => int(1, 5));
+    if (trial % 10 === 9) shape[rank - 1] = 300;
+    let p: number[] = [];
+    for (let tries = 0; tries < 50; tries++) {
+      p = Array.from({length: 2 * k}, () => int(-2, 3));
+      try {
+        padInfo('pad', shape, p, mode);
+        break;
+      } catch {
+        p = [];
+      }
+    }
+    if (p.length === 0) continue;
+    it(`trial ${trial}: ${mode} x ${JSON.stringify(shape)} pad ${JSON.stringify(p)}`, () => {
+      const info = padInfo('pad', shape, p, mode);
+      const n = shape.reduce((a, b) => a * b, 1);
+      const x = Float32Array.from({length: n}, () => r() < 0.05 ? NaN : int(-50, 50) / 4);
+      const value = trial % 8 === 3 ? NaN : 1.25;
+      const bits = (v: Float32Array|Int32Array) => Array.from(new Int32Array(v.buffer, v.byteOffset, v.length));
+      expect(bits(computePad(x, info, value))).toEqual(bits(padReference(x, info, value)));
+      const xi = Int32Array.from(x, v => v !== v ? 9 : v * 4);
+      expect(Array.from(computePad(xi, info, 7))).toEqual(Array.from(padReference(xi, info, 7)));
+    });
+  }
 });

@@ -175,6 +175,244 @@ function tiledAvg(x: Float32Array, info: PoolInfo, taps: Int32Array, divisor: nu
 }
 
 /**
+ * The tiled windows of width 2 and at most 2 × 2 rows (k2 s2 in 3-D, 2-D and 1-D: U-Net's
+ * down-sampling): each output row reads its window's 1, 2 or 4 input rows once, two taps a
+ * row, unrolled with the running value in a local. Null when the geometry is not that case.
+ */
+function pairRows(info: PoolInfo): {n: number, offsets: number[]}|null {
+  const [kd, kh, kw] = info.kernelSize, [, H, W] = info.inSize;
+  if (kw !== 2 || kh > 2 || kd > 2 || !tiledTaps(info)) return null;
+  const offsets: number[] = [];
+  for (let i = 0; i < kd; i++) for (let j = 0; j < kh; j++) offsets.push((i * H + j) * W);
+  return {n: offsets.length, offsets};
+}
+
+/** The start of the window rows of output row (pl, od, oh) in a tiled geometry. */
+function windowOrigin(info: PoolInfo, pl: number, od: number, oh: number): number {
+  const [D, H, W] = info.inSize, [kd, kh] = info.kernelSize;
+  return pl * D * H * W + (od * kd * H + oh * kh) * W;
+}
+
+function pairMax(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]}):
+    Float32Array {
+  const [oD, oH, oW] = info.outSize, planes = info.batchSize * info.channels;
+  const y = new Float32Array(planes * oD * oH * oW);
+  const [q1, q2, q3] = [rows.offsets[1] ?? 0, rows.offsets[2] ?? 0, rows.offsets[3] ?? 0];
+  const n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh), b1 = b0 + q1, b2 = b0 + q2, b3 = b0 + q3;
+        // Taps in window order; `v > m || v !== v` is the reference's rule (NaN wins; of
+        // equal values the first stays, so −0 before +0 stays −0).
+        if (n === 4) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            let m = x[b0 + i], v = x[b0 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b2 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b2 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b3 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b3 + i + 1];
+            if (v > m || v !== v) m = v;
+            y[o + ow] = m;
+          }
+        } else if (n === 2) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            let m = x[b0 + i], v = x[b0 + i + 1];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i];
+            if (v > m || v !== v) m = v;
+            v = x[b1 + i + 1];
+            if (v > m || v !== v) m = v;
+            y[o + ow] = m;
+          }
+        } else {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            const m = x[b0 + i], v = x[b0 + i + 1];
+            y[o + ow] = v > m || v !== v ? v : m;
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * pairMax with each window's argmax (the in-plane index of its first maximum, −1 when no tap
+ * beats −∞), for the gradient and maxPool's indices: the reference's loop over the window's
+ * rows, two taps a row, with no tap table or bounds work.
+ */
+function pairArgmax(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                    at: Int32Array): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const planes = info.batchSize * info.channels, inVol = D * H * W;
+  const y = new Float32Array(planes * oD * oH * oW);
+  const offs = Int32Array.from(rows.offsets), n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    const base = pl * inVol;
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh) - base;  // in-plane
+        for (let ow = 0, i = b0; ow < oW; ow++, i += 2) {
+          let m = -Infinity, a = -1;
+          for (let k = 0; k < n; k++) {
+            const j = i + offs[k];
+            let v = x[base + j];
+            if (v > m || v !== v) {
+              m = v;
+              a = j;
+            }
+            v = x[base + j + 1];
+            if (v > m || v !== v) {
+              m = v;
+              a = j + 1;
+            }
+          }
+          y[o + ow] = m;
+          at[o + ow] = a;
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function pairAvg(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                 divisor: number): Float32Array {
+  const [oD, oH, oW] = info.outSize, planes = info.batchSize * info.channels;
+  const y = new Float32Array(planes * oD * oH * oW);
+  const [q1, q2, q3] = [rows.offsets[1] ?? 0, rows.offsets[2] ?? 0, rows.offsets[3] ?? 0];
+  const n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh), b1 = b0 + q1, b2 = b0 + q2, b3 = b0 + q3;
+        // Summed in float64 in window order, as the reference.
+        if (n === 4) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            y[o + ow] = (x[b0 + i] + x[b0 + i + 1] + x[b1 + i] + x[b1 + i + 1] + x[b2 + i] +
+                         x[b2 + i + 1] + x[b3 + i] + x[b3 + i + 1]) / divisor;
+          }
+        } else if (n === 2) {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            y[o + ow] = (x[b0 + i] + x[b0 + i + 1] + x[b1 + i] + x[b1 + i + 1]) / divisor;
+          }
+        } else {
+          for (let ow = 0, i = 0; ow < oW; ow++, i += 2) {
+            y[o + ow] = (x[b0 + i] + x[b0 + i + 1]) / divisor;
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * Overlapping windows (stride below the window, as k3 s1 p1): both poolings are separable, so
+ * one pass per axis (W, then H, then D) over the axis tables costs K taps per output of that
+ * pass instead of K³ in all. Max: each pass keeps, per output, the first of its taps in order
+ * that is greater or NaN, so the whole is the reference's first maximum in (kd, kh, kw) order
+ * (the ±0 ties included) and NaN wins. Average: float64 partial sums, the reference's divisors,
+ * 0 for a window with no tap inside. Passes run over [outer, len, inner] views.
+ */
+function separable(info: PoolInfo): boolean {
+  return [0, 1, 2].some(a => info.stride[a] < info.kernelSize[a] * info.dilation[a]);
+}
+
+function maxPass(src: Float32Array|Float64Array, outer: number, inLen: number, inner: number,
+                 ax: PoolAxis, d: number, dst: Float32Array|Float64Array): void {
+  const outLen = ax.start.length;
+  for (let a = 0; a < outer; a++) {
+    const s = a * inLen, t = a * outLen;
+    for (let o = 0; o < outLen; o++) {
+      const r = (t + o) * inner, lo = ax.lo[o], hi = ax.hi[o], st = ax.start[o];
+      if (inner === 1) {
+        let m = -Infinity;
+        for (let k = lo; k < hi; k++) {
+          const v = src[s + st + k * d];
+          if (v > m || v !== v) m = v;
+        }
+        dst[r] = m;
+        continue;
+      }
+      dst.fill(-Infinity, r, r + inner);
+      for (let k = lo; k < hi; k++) {
+        const q = (s + st + k * d) * inner;
+        for (let b = 0; b < inner; b++) {
+          const v = src[q + b];
+          if (v > dst[r + b] || v !== v) dst[r + b] = v;
+        }
+      }
+    }
+  }
+}
+
+function sumPass(src: Float32Array|Float64Array, outer: number, inLen: number, inner: number,
+                 ax: PoolAxis, dst: Float64Array): void {
+  const outLen = ax.start.length;
+  for (let a = 0; a < outer; a++) {
+    const s = a * inLen, t = a * outLen;
+    for (let o = 0; o < outLen; o++) {
+      const r = (t + o) * inner, lo = ax.lo[o], hi = ax.hi[o], st = ax.start[o];
+      if (inner === 1) {
+        let m = 0.5 - 0.5;  // a double from the start
+        for (let k = lo; k < hi; k++) m += src[s + st + k];
+        dst[r] = m;
+        continue;
+      }
+      dst.fill(0, r, r + inner);
+      for (let k = lo; k < hi; k++) {
+        const q = (s + st + k) * inner;
+        for (let b = 0; b < inner; b++) dst[r + b] += src[q + b];
+      }
+    }
+  }
+}
+
+function separableMax(x: Float32Array, info: PoolInfo): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [ad, ah, aw] = axes(info);
+  const [dd, dh, dw] = info.dilation, planes = info.batchSize * info.channels;
+  const t1 = new Float32Array(planes * D * H * oW), t2 = new Float32Array(planes * D * oH * oW);
+  const y = new Float32Array(planes * oD * oH * oW);
+  maxPass(x, planes * D * H, W, 1, aw, dw, t1);
+  maxPass(t1, planes * D, H, oW, ah, dh, t2);
+  maxPass(t2, planes, D, oH * oW, ad, dd, y);
+  return y;
+}
+
+function separableAvg(x: Float32Array, info: PoolInfo): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const ax = axes(info), [ad, ah, aw] = ax, planes = info.batchSize * info.channels;
+  const t1 = new Float64Array(planes * D * H * oW), t2 = new Float64Array(planes * D * oH * oW);
+  const sum = new Float64Array(planes * oD * oH * oW);
+  sumPass(x, planes * D * H, W, 1, aw, t1);
+  sumPass(t1, planes * D, H, oW, ah, t2);
+  sumPass(t2, planes, D, oH * oW, ad, sum);
+  const div = avgDivisors(info, ax), outVol = oD * oH * oW;
+  const y = new Float32Array(planes * outVol);
+  for (let od = 0, j = 0; od < oD; od++) {
+    for (let oh = 0; oh < oH; oh++) {
+      const rowsOk = ad.lo[od] < ad.hi[od] && ah.lo[oh] < ah.hi[oh];
+      for (let ow = 0; ow < oW; ow++, j++) {
+        // An empty window (all padding) is 0, as in PyTorch.
+        const ok = rowsOk && aw.lo[ow] < aw.hi[ow];
+        for (let pl = 0, o = j; pl < planes; pl++, o += outVol) y[o] = ok ? sum[o] / div[j] : 0;
+      }
+    }
+  }
+  return y;
+}
+
+/**
  * maxPoolReference, fast: for each output row (plane, od, oh), sweep the valid input rows
  * (kd, kh) and taps kw in window order, each over the outputs ow it reaches, keeping the
  * running maximum per ow. Every ow still sees its taps in (kd, kh, kw) order, so the first
@@ -182,8 +420,11 @@ function tiledAvg(x: Float32Array, info: PoolInfo, taps: Int32Array, divisor: nu
  */
 export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
     Float32Array {
+  const pairs = pairRows(info);
+  if (pairs) return argmax ? pairArgmax(x, info, pairs, argmax) : pairMax(x, info, pairs);
   const taps = argmax ? null : tiledTaps(info);
   if (taps) return tiledMax(x, info, taps);
+  if (!argmax && separable(info)) return separableMax(x, info);
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const [ad, ah] = axes(info);
   const dd = info.dilation[0], dh = info.dilation[1];
@@ -224,11 +465,17 @@ export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Ar
 
 /** avgPoolReference, fast: the same row sweep, summing (in float64) per output row. */
 export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
+  const pairs = pairRows(info);
+  if (pairs) {
+    const [kd, kh] = info.kernelSize;
+    return pairAvg(x, info, pairs, info.divisorOverride || kd * kh * 2);
+  }
   const taps = tiledTaps(info);
   if (taps) {
     const [kd, kh, kw] = info.kernelSize;
     return tiledAvg(x, info, taps, info.divisorOverride || kd * kh * kw);
   }
+  if (separable(info)) return separableAvg(x, info);
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const ax = axes(info), [ad, ah, aw] = ax;
   const div = avgDivisors(info, ax);
@@ -327,8 +574,47 @@ export function avgPoolReference(x: Float32Array, info: PoolInfo): Float32Array 
   return y;
 }
 
-/** dx: the adjoint of avgPoolForward, each window's dy / divisor added to its taps. */
+/**
+ * dx for tiled width-2 windows (pairRows): the windows do not overlap, so each input element
+ * gets one window's dy / divisor (0 + g, as the reference's sum into zeros, so −0 becomes +0);
+ * inputs past the last whole window keep 0.
+ */
+function pairAvgBackward(dy: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                         divisor: number): Float32Array {
+  const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
+  const planes = info.batchSize * info.channels;
+  const dx = new Float32Array(planes * D * H * W);
+  const offs = rows.offsets, n = rows.n;
+  for (let pl = 0, o = 0; pl < planes; pl++) {
+    for (let od = 0; od < oD; od++) {
+      for (let oh = 0; oh < oH; oh++, o += oW) {
+        const b0 = windowOrigin(info, pl, od, oh);
+        for (let k = 0; k < n; k++) {
+          const b = b0 + offs[k];
+          for (let ow = 0, i = b; ow < oW; ow++, i += 2) {
+            const g = 0 + dy[o + ow] / divisor;
+            dx[i] = g;
+            dx[i + 1] = g;
+          }
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** dx = avgPoolBackwardReference(dy), through pairAvgBackward where it applies. */
 export function avgPoolBackward(dy: Float32Array, info: PoolInfo): Float32Array {
+  const pairs = pairRows(info);
+  if (pairs) {
+    const [kd, kh] = info.kernelSize;
+    return pairAvgBackward(dy, info, pairs, info.divisorOverride || kd * kh * 2);
+  }
+  return avgPoolBackwardReference(dy, info);
+}
+
+/** dx: the adjoint of avgPoolForward, each window's dy / divisor added to its taps. */
+export function avgPoolBackwardReference(dy: Float32Array, info: PoolInfo): Float32Array {
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize;
   const ax = axes(info), [ad, ah, aw] = ax;
   const div = avgDivisors(info, ax);
