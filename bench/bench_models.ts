@@ -18,8 +18,9 @@ const MODELS = [
    io: 'generator_io.safetensors', options: {prefix: 'model_state_dict.'}, torch: 'generator'},
 ] as const;
 
-function median(fn: () => void, reps = 15): number {
-  for (let i = 0; i < 3; i++) fn();
+function median(fn: () => void, reps = 21): number {
+  for (let i = 0; i < 10; i++) fn();  // JIT and first-touch of the weights
+
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
