@@ -3,7 +3,7 @@ import {interpolateForward, interpolateReference} from '../kernels/cpu/interpola
 import {interpolate, InterpolateOptions} from '../src/index.js';
 import type {InterpolateAttrs} from '../src/interpolate.js';
 import {interpolateCases, interpolateErrors, POOL_TORCH_VERSION} from './fixtures/pool_fixtures.js';
-import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, testBackends, tolerance} from './util.js';
+import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
 
 describeWithBackends('interpolate matches PyTorch ' + POOL_TORCH_VERSION, () => {
   for (const c of interpolateCases) {
@@ -87,42 +87,6 @@ describeWithBackends('interpolate errors match PyTorch', () => {
   });
 });
 
-// webgl only: float16 render targets keep exact table indices (sizes ≤ 2048).
-(testBackends().includes('webgl') ? describe : xdescribe)('interpolate on webgl, float16', () => {
-  let previous: string, flag: boolean;
-  beforeAll(async () => {
-    previous = tf.getBackend();
-    await tf.setBackend('webgl');
-    flag = tf.env().getBool('WEBGL_RENDER_FLOAT32_ENABLED');
-    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', false);
-  });
-  afterAll(async () => {
-    tf.env().set('WEBGL_RENDER_FLOAT32_ENABLED', flag);
-    await tf.setBackend(previous);
-  });
-
-  for (const c of interpolateCases.filter((_, i) => i % 3 === 0)) {
-    it(`${c.name}: forward and gradient within float16 tolerance`, async () => {
-      await expectNoLeak(async () => {
-        const x = fromFixture(c.input), g = fromFixture(c.cot);
-        const f = (t: tf.Tensor) => interpolate(t, c.options as InterpolateOptions);
-        const y = f(x), dx = tf.grad(f)(x, g);
-        await expectTensorClose(y, c.output, 2e-2, 2e-2, `${c.name} float16`);
-        await expectTensorClose(dx, c.grad, 5e-2, 5e-2, `${c.name} float16 grad`);
-        tf.dispose([x, g, y, dx]);
-      });
-    });
-  }
-
-  it('refuses sizes whose indices float16 cannot hold', async () => {
-    const x = tf.zeros([1, 1, 3000]);
-    await expectNoLeak(() => {
-      expect(() => interpolate(x, {scaleFactor: 0.5})).toThrowError(
-          /interpolate \(webgl\): spatial sizes must be at most 2048 \(indices are float16/);
-    });
-    x.dispose();
-  });
-});
 
 describe('the cpu interpolate passes (repeats, row copies, paired rows) match the plain loop', () => {
   let seed = 5;
