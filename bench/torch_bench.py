@@ -2,10 +2,10 @@
 """Times PyTorch (one thread) on the shapes given as JSON on stdin; prints JSON ms per shape."""
 import json
 import sys
-import time
 
 import torch
 import torch.nn.functional as F
+from torch_timing import median
 
 torch.set_num_threads(1)
 shapes = json.load(sys.stdin)
@@ -19,18 +19,6 @@ for s in shapes:
     kw = dict(stride=o.get("stride", 1), padding=o.get("padding", 0),
               output_padding=o.get("outputPadding", 0), groups=g, dilation=o.get("dilation", 1))
 
-    def median(fn, reps=9, budget=4.0):
-        fn(); fn()
-        ts = []
-        t_start = time.perf_counter()
-        for _ in range(reps):
-            t0 = time.perf_counter()
-            fn()
-            ts.append((time.perf_counter() - t0) * 1000)
-            if time.perf_counter() - t_start > budget and len(ts) >= 3:
-                break
-        ts.sort()
-        return ts[len(ts) // 2]
 
     with torch.no_grad():
         out["forward"][s["name"]] = median(lambda: F.conv_transpose3d(x, w, b, **kw))

@@ -3,28 +3,16 @@
 feature map (JSON on stdin: {"input": [...], "pad": [...]}); prints JSON median ms."""
 import json
 import sys
-import time
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch_timing import median
 
 torch.set_num_threads(1)
 cfg = json.load(sys.stdin)
 
 
-def median(fn, reps=9, budget=4.0):
-    fn(); fn()
-    ts = []
-    t_start = time.perf_counter()
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1000)
-        if time.perf_counter() - t_start > budget and len(ts) >= 3:
-            break
-    ts.sort()
-    return ts[len(ts) // 2]
 
 
 x = torch.randn(*cfg["input"])

@@ -7,6 +7,7 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch_timing import median as _median
 
 torch.set_num_threads(1)
 spec = json.load(sys.stdin)
@@ -17,17 +18,7 @@ rm, rv = torch.zeros(c), torch.ones(c)
 
 
 def median(fn, reps=15, budget=3.0):
-    fn(); fn()
-    ts = []
-    t_start = time.perf_counter()
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        ts.append((time.perf_counter() - t0) * 1000)
-        if time.perf_counter() - t_start > budget and len(ts) >= 3:
-            break
-    ts.sort()
-    return ts[len(ts) // 2]
+    return _median(fn, reps, budget)
 
 
 g = spec["groups"]

@@ -6,23 +6,14 @@ import time
 
 import torch
 import torch.nn.functional as F
+from torch_timing import median as _median
 
 torch.set_num_threads(1)
 cases = json.load(sys.stdin)
 
 
 def median(fn, clock, reps=9, budget=4.0):
-    fn(); fn()
-    ts = []
-    t_start = time.perf_counter()
-    for _ in range(reps):
-        t0 = clock()
-        fn()
-        ts.append((clock() - t0) * 1000)
-        if time.perf_counter() - t_start > budget and len(ts) >= 3:
-            break
-    ts.sort()
-    return ts[len(ts) // 2]
+    return _median(fn, reps, budget, clock)
 
 
 # Wall time, and CPU time (process_time: with one thread, the op's own CPU time), which a
