@@ -196,6 +196,57 @@ describe('normalisation: the WebAssembly SIMD loops agree with the JS ones', () 
   });
 });
 
+describe('normalisation: the cpu fold in plain JS agrees with the tfjs ops', () => {
+  it('on random shapes and options, outputs and running statistics, data far from 0 included',
+     async () => {
+       const {setNormFoldInJs} = await import('../src/normalization.js');
+       const before = tf.getBackend();
+       await tf.setBackend('cpu');
+       let seed = 7;
+       const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+       const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+       await expectNoLeak(async () => {
+         for (let trial = 0; trial < 40; trial++) {
+           const g = int(1, 3), c = g * int(1, 3), n = int(1, 3);
+           const shape = [n, c, ...Array.from({length: int(0, 3)}, () => int(1, 5))];
+           if (shape.slice(2).reduce((p, q) => p * q, 1) === 1) shape.push(2);
+           const offset = trial % 4 === 3 ? 1000 : 0;
+           const x = tf.tidy(() => tf.add(tf.randomNormal(shape, 0, 1, 'float32', trial), offset));
+           const vec = (lo: number) => tf.tensor1d(Array.from({length: c}, () => lo + rand()));
+           const w = trial % 3 === 0 ? null : vec(0.5), b = trial % 5 === 0 ? null : vec(-0.5);
+           const rmInit = vec(-0.5), rvInit = vec(0.5);
+           const eps = [1e-5, 1e-3, 0.1][trial % 3], momentum = 0.1 + 0.2 * rand();
+           const kind = ['batch eval', 'batch training', 'instance', 'instance running eval',
+                         'group'][trial % 5];
+           const run = (fold: boolean) => {
+             setNormFoldInJs(fold);
+             const rm = tf.tidy(() => tf.variable(rmInit.clone(), false));
+             const rv = tf.tidy(() => tf.variable(rvInit.clone(), false));
+             const y = kind === 'batch eval' ? batchNorm(x, rm, rv, {weight: w, bias: b, eps}) :
+                 kind === 'batch training' ?
+                 batchNorm(x, rm, rv, {weight: w, bias: b, eps, momentum, training: true}) :
+                 kind === 'instance' ?
+                 instanceNorm(x, {runningMean: rm, runningVar: rv, weight: w, bias: b, eps,
+                                  momentum}) :
+                 kind === 'instance running eval' ?
+                 instanceNorm(x, {runningMean: rm, runningVar: rv, weight: w, bias: b, eps,
+                                  useInputStats: false}) :
+                 groupNorm(x, g, {weight: w, bias: b, eps});
+             setNormFoldInJs(true);
+             return [y, rm, rv];
+           };
+           const fast = run(true), oracle = run(false);
+           const what = `${kind} ${JSON.stringify(shape)} + ${offset}`;
+           for (const [i, name] of ['output', 'running mean', 'running var'].entries()) {
+             expectClose(fast[i].dataSync(), oracle[i].dataSync(), 1e-6, 1e-6, `${name} ${what}`);
+           }
+           tf.dispose([x, rmInit, rvInit, ...fast, ...oracle, ...[w, b].filter(t => t != null)]);
+         }
+       });
+       await tf.setBackend(before);
+     });
+});
+
 describeWithBackends('normalisation kernels: the contract', () => {
   it('PtNormAffine refuses per-channel inputs of another size, naming the kernel', async () => {
     const x = tf.zeros([2, 3, 4]), bad = tf.ones([4]), ok = tf.ones([2, 3]);
