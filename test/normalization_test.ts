@@ -173,7 +173,7 @@ describe('normalisation: the WebAssembly SIMD loops agree with the JS ones', () 
     // The last two stream through the 16384-float staging window: rows longer than it, and rows
     // straddling its edges.
     for (const [n, c, s, offset] of [[2, 3, 8, 0], [1, 4, 9, 0], [3, 2, 21, 100], [2, 6, 67, 1e3],
-                                     [1, 3, 16421, 10], [2, 11, 1013, 0]]) {
+                                     [1, 3, 16421, 10], [2, 11, 1013, 0], [1, 2, 30011, 1e3]]) {
       const x = Float32Array.from({length: n * c * s}, (_, i) => offset + Math.sin(i * 12.9898) * 3);
       const p = (perSample: boolean) => ({perSample, values: Float32Array.from(
           {length: perSample ? n * c : c}, (_, i) => 0.5 + Math.cos(i))});

@@ -56,10 +56,11 @@ export function normParamPerSample(
 
 /**
  * Mean and biased variance of each statistic (see NormStatsAttrs) in one pass: shifted sums
- * Σ(x − k), Σ(x − k)² in float64, k being the statistic's first element, so that the
- * cancellation in Σd² − (Σd)²/M stays far below float32 resolution even for data far from 0
- * (the variance's error is ~2⁻⁵³·M·(mean − k)²). Four accumulators per row keep the loop from
- * waiting on one add chain.
+ * Σ(x − k), Σ(x − k)² in float64, k being the mean of the statistic's first (up to) 16 elements
+ * rounded to float32, so that the cancellation in Σd² − (Σd)²/M stays far below float32
+ * resolution even for data far from 0 (mean − k is a fraction of the spread; the SIMD loop's
+ * float32 blocks, kernels/simd/assembly/norm.ts, need k near the mean and float32). Four
+ * accumulators per row keep the loop from waiting on one add chain.
  */
 export function computeNormStats(
     x: Float32Array, n: number, c: number, s: number, groups: number,
@@ -69,7 +70,10 @@ export function computeNormStats(
   const sum = new Float64Array(count), sq = new Float64Array(count), ref = new Float64Array(count);
   for (let st = 0; st < count; st++) {
     const i = perSample ? Math.floor(st / groups) : 0, g = perSample ? st % groups : st;
-    ref[st] = n > 0 && s > 0 ? x[(i * c + g * cg) * s] : 0;
+    const from = (i * c + g * cg) * s, len = n > 0 ? Math.min(s, 16) : 0;
+    let k = 0;
+    for (let j = from; j < from + len; j++) k += x[j];
+    ref[st] = len > 0 ? Math.fround(k / len) : 0;
   }
   let simd = simdFor(s);
   if (simd != null) {
