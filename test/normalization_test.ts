@@ -247,6 +247,37 @@ describe('normalisation: the cpu fold in plain JS agrees with the tfjs ops', () 
      });
 });
 
+describeWithBackends('normalisation: NaN propagates as in PyTorch', () => {
+  // PyTorch 1.13 (checked by hand): a NaN at x[1, 2, 3] makes NaN exactly the outputs of its
+  // statistic: instance (1, 2); group of 2 channels (1, 2..3); batch channel 2; and a NaN in the
+  // running variance of channel 1 in eval, that channel.
+  it('through the statistics and the running variance, to exactly the affected rows', async () => {
+    const data = Array.from({length: 40}, (_, i) => Math.sin(i));
+    data[(1 * 4 + 2) * 5 + 3] = NaN;
+    const x = tf.tensor3d(data, [2, 4, 5]);
+    const rm = tf.zeros([4]), rv = tf.tensor1d([1, NaN, 1, 1]);
+    await expectNoLeak(async () => {
+      const nanRows = async (y: tf.Tensor) => {
+        const v = await y.data(), rows: number[] = [];
+        for (let r = 0; r < 8; r++) {
+          const row = Array.from(v.subarray(r * 5, r * 5 + 5));
+          if (row.every(Number.isNaN)) rows.push(r);
+          else expect(row.every(Number.isFinite)).withContext(`row ${r}`).toBe(true);
+        }
+        y.dispose();
+        return rows;
+      };
+      expect(await nanRows(instanceNorm(x))).toEqual([6]);
+      expect(await nanRows(groupNorm(x, 2))).toEqual([6, 7]);
+      expect(await nanRows(batchNorm(x, null, null, {training: true}))).toEqual([2, 6]);
+      const clean = tf.tensor3d(data.map(v => isNaN(v) ? 0 : v), [2, 4, 5]);
+      expect(await nanRows(batchNorm(clean, rm, rv))).toEqual([1, 5]);
+      clean.dispose();
+    });
+    tf.dispose([x, rm, rv]);
+  });
+});
+
 describeWithBackends('normalisation kernels: the contract', () => {
   it('PtNormAffine refuses per-channel inputs of another size, naming the kernel', async () => {
     const x = tf.zeros([2, 3, 4]), bad = tf.ones([4]), ok = tf.ones([2, 3]);
