@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Times PyTorch (one thread, no grad) on the norms of bench_norm.ts; JSON {shape} on stdin,
-prints JSON ms per row."""
+"""Times PyTorch (one thread, no grad) on the norms of bench_norm.ts; JSON {shape, groups,
+reps?} on stdin, prints JSON ms per row."""
 import json
 import sys
 import time
@@ -17,7 +17,7 @@ w, b = torch.rand(c) + 0.5, torch.randn(c)
 rm, rv = torch.zeros(c), torch.ones(c)
 
 
-def median(fn, reps=15, budget=3.0):
+def median(fn, reps=spec.get("reps", 15), budget=3.0):
     return _median(fn, reps, budget)
 
 

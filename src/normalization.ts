@@ -5,7 +5,7 @@
  * Each norm is two kernels of ours (kernel_names.ts): PtNormStats (mean and biased variance per
  * statistic, one pass) and PtNormAffine (y = (x − mean)·scale + shift per (n, c), one pass),
  * with eps and the weight folded into scale = weight·rsqrt(var + eps) on the small per-channel
- * tensors. Eval mode is the affine kernel alone. Running statistics given as `tf.Variable`s are
+ * tensors (in plain JS on the cpu backend, see foldInJs). Eval mode is the affine kernel alone. Running statistics given as `tf.Variable`s are
  * updated in place, as PyTorch updates its buffers (unbiased variance for the update, biased for
  * normalising).
  *
@@ -13,7 +13,7 @@
  * included, so every full-size pass of the backward is one of our kernels or a plain
  * same-shape multiply and a row sum.
  */
-import {add, broadcastTo, engine, getBackend, getKernel, GradConfig, mean as tfMean, mul, NamedTensorMap, ones, op, reshape, rsqrt, scalar, sum, Tensor, TensorLike, Variable, zeros} from '@tensorflow/tfjs-core';
+import {add, broadcastTo, engine, getBackend, getKernel, GradConfig, mean as tfMean, mul, NamedTensorMap, ones, op, reshape, rsqrt, scalar, sum, Tensor, tensor, TensorLike, Variable, zeros} from '@tensorflow/tfjs-core';
 import {checkBool, checkInt, checkNumber, checkOptions, describeValue} from './args.js';
 import {fmtShape} from './geometry.js';
 import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from './kernel_names.js';
@@ -95,11 +95,54 @@ function runAffine(x: Tensor, mean: Tensor|null, scale: Tensor, shift: Tensor|nu
   return engine().runKernel(NormAffine, inputs, {}) as Tensor;
 }
 
-/** (x − mean)·weight·rsqrt(var + eps) + bias: `[C]` parameters, `[C]` or `[N, C]` statistics. */
+/**
+ * Whether the small per-channel tensors are folded in plain JS rather than by tfjs ops: on the
+ * cpu backend, where reading C floats synchronously is a lookup and each op a dispatch that costs
+ * more than the arithmetic (on a U-Net's small maps, more than the norm's own passes), and only
+ * while no gradient is recorded, since tfjs cannot differentiate through the fold. The fold
+ * rounds to float32 where the ops would, so both give the same bits.
+ */
+function foldInJs(): boolean {
+  return jsFold && getBackend() === 'cpu' && !engine().isTapeOn();
+}
+
+let jsFold = true;
+
+/**
+ * Internal (tests, benchmarks): whether the cpu backend folds the per-channel tensors and updates
+ * the running statistics in plain JS (the default) or with the tfjs ops every backend uses.
+ */
+export function setNormFoldInJs(on: boolean): void {
+  jsFold = on;
+}
+
+/**
+ * (x − mean)·weight·rsqrt(var + eps) + bias: `[C]` parameters; `[C]` or `[N, C]` statistics,
+ * or `[N, G]` for group norm (each group's value repeated over its C/G channels). One
+ * PtNormAffine kernel (and, off the cpu fast path, three small ops for the fold).
+ */
 function normalise(x: Tensor, mean: Tensor, variance: Tensor, eps: number, weight: Tensor|null,
                    bias: Tensor|null): Tensor {
-  const invstd = rsqrt(add(variance, scalar(eps)));
-  return runAffine(x, mean, weight == null ? invstd : mul(invstd, weight), bias);
+  const n = x.shape[0] as number, c = x.shape[1] as number;
+  const perSample = mean.rank === 2, g = perSample ? mean.shape[1] as number : c;
+  if (!foldInJs()) {
+    const $mean = perSample ? groupsToChannels(mean, n, g, c) : mean;
+    const $var = perSample ? groupsToChannels(variance, n, g, c) : variance;
+    const invstd = rsqrt(add($var, scalar(eps)));
+    return runAffine(x, $mean, weight == null ? invstd : mul(invstd, weight), bias);
+  }
+  const mv = mean.dataSync(), vv = variance.dataSync(), wv = weight && weight.dataSync();
+  const rows = perSample ? n * c : c, cg = c / g, e = Math.fround(eps);
+  const m = new Float32Array(rows), a = new Float32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const ch = r % c, st = perSample ? Math.floor(r / c) * g + Math.floor(ch / cg) : ch;
+    m[r] = mv[st];
+    // As Add, Rsqrt and Multiply on float32 (cpu: 1/√ then rounding).
+    const invstd = Math.fround(1 / Math.sqrt(Math.fround(vv[st] + e)));
+    a[r] = wv == null ? invstd : invstd * wv[ch];
+  }
+  const shape = perSample ? [n, c] : [c];
+  return runAffine(x, tensor(m, shape), tensor(a, shape), bias);
 }
 
 /** `t` as a `[c]` vector (itself when it is one: every op costs tfjs a dispatch). */
@@ -107,11 +150,29 @@ function vector(t: Tensor, c: number): Tensor {
   return t.rank === 1 ? t : reshape(t, [c]);
 }
 
-/** running ← (1 − m)·running + m·factor·value, in place. */
+/**
+ * running ← (1 − m)·running + m·factor·value, in place; `value` `[C]`, or `[N, C]` averaged over
+ * the batch first (instance norm). On the cpu backend in plain JS (float32 roundings as the
+ * ops'): the update is never differentiated.
+ */
 function updateRunning(running: Tensor|null, value: Tensor, momentum: number, factor = 1) {
   if (running == null) return;
   const v = running as Variable;
-  const $value = v.rank === value.rank ? value : reshape(value, v.shape);
+  if (jsFold && getBackend() === 'cpu') {
+    const old = v.dataSync(), val = value.dataSync(), c = old.length, reps = val.length / c;
+    const keep = Math.fround(1 - momentum), take = Math.fround(momentum * factor);
+    const out = new Float32Array(c);
+    for (let ch = 0; ch < c; ch++) {
+      let avg = 0;
+      for (let i = 0; i < reps; i++) avg += val[i * c + ch];
+      avg = reps === 1 ? avg : Math.fround(avg / reps);
+      out[ch] = Math.fround(old[ch] * keep) + Math.fround(avg * take);
+    }
+    v.assign(tensor(out, v.shape));
+    return;
+  }
+  const $mean = value.rank === 2 ? tfMean(value, 0) : value;
+  const $value = v.rank === $mean.rank ? $mean : reshape($mean, v.shape);
   v.assign(add(mul(v, scalar(1 - momentum)), mul($value, scalar(momentum * factor))));
 }
 
@@ -250,8 +311,8 @@ function instanceNorm_<T extends Tensor>(input: T|TensorLike, options: InstanceN
   if (useInputStats) {
     [mean, variance] = runStats(x, {groups: c, perSample: true});  // [N, C]
     // The batch average of the instance statistics only when there are running ones to update.
-    if (rm != null) updateRunning(rm, tfMean(mean, 0), momentum);
-    if (rv != null) updateRunning(rv, tfMean(variance, 0), momentum, s / (s - 1));
+    updateRunning(rm, mean, momentum);
+    updateRunning(rv, variance, momentum, s / (s - 1));
   } else {
     mean = vector(rm!, c);
     variance = vector(rv!, c);
@@ -306,8 +367,7 @@ function groupNorm_<T extends Tensor>(
   }
   if (x.size === 0) return emptyResult(x) as T;
   const [mean, variance] = runStats(x, {groups: g, perSample: true});  // [N, G]
-  return normalise(x, groupsToChannels(mean, n, g, c), groupsToChannels(variance, n, g, c), eps,
-                   w, b) as T;
+  return normalise(x, mean, variance, eps, w, b) as T;
 }
 
 export const groupNorm = op({groupNorm_});

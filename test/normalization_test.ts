@@ -170,7 +170,10 @@ describe('normalisation: the WebAssembly SIMD loops agree with the JS ones', () 
       pending('no WebAssembly SIMD here');
       return;
     }
-    for (const [n, c, s, offset] of [[2, 3, 8, 0], [1, 4, 9, 0], [3, 2, 21, 100], [2, 6, 67, 1e3]]) {
+    // The last two stream through the 16384-float staging window: rows longer than it, and rows
+    // straddling its edges.
+    for (const [n, c, s, offset] of [[2, 3, 8, 0], [1, 4, 9, 0], [3, 2, 21, 100], [2, 6, 67, 1e3],
+                                     [1, 3, 16421, 10], [2, 11, 1013, 0], [1, 2, 30011, 1e3]]) {
       const x = Float32Array.from({length: n * c * s}, (_, i) => offset + Math.sin(i * 12.9898) * 3);
       const p = (perSample: boolean) => ({perSample, values: Float32Array.from(
           {length: perSample ? n * c : c}, (_, i) => 0.5 + Math.cos(i))});
@@ -190,6 +193,88 @@ describe('normalisation: the WebAssembly SIMD loops agree with the JS ones', () 
         expectClose(simd[k].variance, js[k].variance, 1e-6, 1e-5, `${k} var ${what}`);
       }
     }
+  });
+});
+
+describe('normalisation: the cpu fold in plain JS agrees with the tfjs ops', () => {
+  it('on random shapes and options, outputs and running statistics, data far from 0 included',
+     async () => {
+       const {setNormFoldInJs} = await import('../src/normalization.js');
+       const before = tf.getBackend();
+       await tf.setBackend('cpu');
+       let seed = 7;
+       const rand = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+       const int = (lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+       await expectNoLeak(async () => {
+         for (let trial = 0; trial < 40; trial++) {
+           const g = int(1, 3), c = g * int(1, 3), n = int(1, 3);
+           const shape = [n, c, ...Array.from({length: int(0, 3)}, () => int(1, 5))];
+           if (shape.slice(2).reduce((p, q) => p * q, 1) === 1) shape.push(2);
+           const offset = trial % 4 === 3 ? 1000 : 0;
+           const x = tf.tidy(() => tf.add(tf.randomNormal(shape, 0, 1, 'float32', trial), offset));
+           const vec = (lo: number) => tf.tensor1d(Array.from({length: c}, () => lo + rand()));
+           const w = trial % 3 === 0 ? null : vec(0.5), b = trial % 5 === 0 ? null : vec(-0.5);
+           const rmInit = vec(-0.5), rvInit = vec(0.5);
+           const eps = [1e-5, 1e-3, 0.1][trial % 3], momentum = 0.1 + 0.2 * rand();
+           const kind = ['batch eval', 'batch training', 'instance', 'instance running eval',
+                         'group'][trial % 5];
+           const run = (fold: boolean) => {
+             setNormFoldInJs(fold);
+             const rm = tf.tidy(() => tf.variable(rmInit.clone(), false));
+             const rv = tf.tidy(() => tf.variable(rvInit.clone(), false));
+             const y = kind === 'batch eval' ? batchNorm(x, rm, rv, {weight: w, bias: b, eps}) :
+                 kind === 'batch training' ?
+                 batchNorm(x, rm, rv, {weight: w, bias: b, eps, momentum, training: true}) :
+                 kind === 'instance' ?
+                 instanceNorm(x, {runningMean: rm, runningVar: rv, weight: w, bias: b, eps,
+                                  momentum}) :
+                 kind === 'instance running eval' ?
+                 instanceNorm(x, {runningMean: rm, runningVar: rv, weight: w, bias: b, eps,
+                                  useInputStats: false}) :
+                 groupNorm(x, g, {weight: w, bias: b, eps});
+             setNormFoldInJs(true);
+             return [y, rm, rv];
+           };
+           const fast = run(true), oracle = run(false);
+           const what = `${kind} ${JSON.stringify(shape)} + ${offset}`;
+           for (const [i, name] of ['output', 'running mean', 'running var'].entries()) {
+             expectClose(fast[i].dataSync(), oracle[i].dataSync(), 1e-6, 1e-6, `${name} ${what}`);
+           }
+           tf.dispose([x, rmInit, rvInit, ...fast, ...oracle, ...[w, b].filter(t => t != null)]);
+         }
+       });
+       await tf.setBackend(before);
+     });
+});
+
+describeWithBackends('normalisation: NaN propagates as in PyTorch', () => {
+  // PyTorch 1.13 (checked by hand): a NaN at x[1, 2, 3] makes NaN exactly the outputs of its
+  // statistic: instance (1, 2); group of 2 channels (1, 2..3); batch channel 2; and a NaN in the
+  // running variance of channel 1 in eval, that channel.
+  it('through the statistics and the running variance, to exactly the affected rows', async () => {
+    const data = Array.from({length: 40}, (_, i) => Math.sin(i));
+    data[(1 * 4 + 2) * 5 + 3] = NaN;
+    const x = tf.tensor3d(data, [2, 4, 5]);
+    const rm = tf.zeros([4]), rv = tf.tensor1d([1, NaN, 1, 1]);
+    await expectNoLeak(async () => {
+      const nanRows = async (y: tf.Tensor) => {
+        const v = await y.data(), rows: number[] = [];
+        for (let r = 0; r < 8; r++) {
+          const row = Array.from(v.subarray(r * 5, r * 5 + 5));
+          if (row.every(Number.isNaN)) rows.push(r);
+          else expect(row.every(Number.isFinite)).withContext(`row ${r}`).toBe(true);
+        }
+        y.dispose();
+        return rows;
+      };
+      expect(await nanRows(instanceNorm(x))).toEqual([6]);
+      expect(await nanRows(groupNorm(x, 2))).toEqual([6, 7]);
+      expect(await nanRows(batchNorm(x, null, null, {training: true}))).toEqual([2, 6]);
+      const clean = tf.tensor3d(data.map(v => isNaN(v) ? 0 : v), [2, 4, 5]);
+      expect(await nanRows(batchNorm(clean, rm, rv))).toEqual([1, 5]);
+      clean.dispose();
+    });
+    tf.dispose([x, rm, rv]);
   });
 });
 

@@ -6,7 +6,8 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {fmtShape} from '../../src/geometry.js';
 import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
-import {NORM_WASM_MAX_FLOATS, normWasm, wasmNormAffine, wasmNormRowStats} from '../simd/norm_simd.js';
+import {normWasm, wasmNormAffine, wasmNormRowStats} from '../simd/norm_simd.js';
+import {uninitFloat32} from '../simd/simd_core.js';
 import {getCpuImplementation} from './dispatch.js';
 import {BackendAdapter, readF32} from './kernels.js';
 
@@ -14,8 +15,8 @@ import {BackendAdapter, readF32} from './kernels.js';
  * The WebAssembly SIMD loops (kernels/simd/norm_simd.ts), when the cpu implementation is not
  * forced to JS and rows are long enough to repay a call per row; else null (the JS loops).
  */
-function simdFor(x: Float32Array, s: number) {
-  if (s < 8 || x.length > NORM_WASM_MAX_FLOATS || getCpuImplementation() !== 'wasm') return null;
+function simdFor(s: number) {
+  if (s < 8 || getCpuImplementation() !== 'wasm') return null;
   return normWasm();
 }
 
@@ -55,10 +56,11 @@ export function normParamPerSample(
 
 /**
  * Mean and biased variance of each statistic (see NormStatsAttrs) in one pass: shifted sums
- * Σ(x − k), Σ(x − k)² in float64, k being the statistic's first element, so that the
- * cancellation in Σd² − (Σd)²/M stays far below float32 resolution even for data far from 0
- * (the variance's error is ~2⁻⁵³·M·(mean − k)²). Four accumulators per row keep the loop from
- * waiting on one add chain.
+ * Σ(x − k), Σ(x − k)² in float64, k being the mean of the statistic's first (up to) 16 elements
+ * rounded to float32, so that the cancellation in Σd² − (Σd)²/M stays far below float32
+ * resolution even for data far from 0 (mean − k is a fraction of the spread; the SIMD loop's
+ * float32 blocks, kernels/simd/assembly/norm.ts, need k near the mean and float32). Four
+ * accumulators per row keep the loop from waiting on one add chain.
  */
 export function computeNormStats(
     x: Float32Array, n: number, c: number, s: number, groups: number,
@@ -68,23 +70,28 @@ export function computeNormStats(
   const sum = new Float64Array(count), sq = new Float64Array(count), ref = new Float64Array(count);
   for (let st = 0; st < count; st++) {
     const i = perSample ? Math.floor(st / groups) : 0, g = perSample ? st % groups : st;
-    ref[st] = n > 0 && s > 0 ? x[(i * c + g * cg) * s] : 0;
+    const from = (i * c + g * cg) * s, len = n > 0 ? Math.min(s, 16) : 0;
+    let k = 0;
+    for (let j = from; j < from + len; j++) k += x[j];
+    ref[st] = len > 0 ? Math.fround(k / len) : 0;
   }
-  const statOf = (row: number) =>
-      (perSample ? Math.floor(row / c) * groups : 0) + Math.floor((row % c) / cg);
-  let simd = simdFor(x, s);
+  let simd = simdFor(s);
   if (simd != null) {
+    const rows = n * c, k = new Float64Array(rows);
+    const rowSum = new Float64Array(rows), rowSq = new Float64Array(rows);
+    const statOf = (row: number) =>
+        (perSample ? Math.floor(row / c) * groups : 0) + Math.floor((row % c) / cg);
+    for (let row = 0; row < rows; row++) k[row] = ref[statOf(row)];
     try {
-      wasmNormRowStats(simd, x, n * c, s, row => ref[statOf(row)], (row, a, b) => {
+      wasmNormRowStats(simd, x, s, k, rowSum, rowSq);
+      for (let row = 0; row < rows; row++) {
         const st = statOf(row);
-        sum[st] += a;
-        sq[st] += b;
-      });
+        sum[st] += rowSum[row];
+        sq[st] += rowSq[row];
+      }
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;
-      simd = null;  // the wasm memory could not grow: the JS loops, from scratch
-      sum.fill(0);
-      sq.fill(0);
+      simd = null;  // the wasm memory could not grow: the JS loops
     }
   }
   for (let i = 0; simd == null && i < n; i++) {
@@ -131,18 +138,26 @@ function affineRow(x: Float32Array, y: Float32Array, from: number, to: number, m
 export function computeNormAffine(
     x: Float32Array, n: number, c: number, s: number, mean: NormParam|null, scale: NormParam,
     shift: NormParam|null): Float32Array {
-  const simd = simdFor(x, s);
+  // Every element is written: no zero-filling (in Node).
+  const y = uninitFloat32(x.length) ?? new Float32Array(x.length);
+  const simd = simdFor(s);
   if (simd != null) {
+    const rows = n * c;
+    const m = new Float64Array(rows), a = new Float64Array(rows), b = new Float64Array(rows);
+    for (let i = 0; i < n; i++) {
+      for (let ch = 0; ch < c; ch++) {
+        m[i * c + ch] = paramAt(mean, c, i, ch);
+        a[i * c + ch] = paramAt(scale, c, i, ch);
+        b[i * c + ch] = paramAt(shift, c, i, ch);
+      }
+    }
     try {
-      return wasmNormAffine(simd, x, n * c, s, row => {
-        const i = Math.floor(row / c), ch = row - i * c;
-        return [paramAt(mean, c, i, ch), paramAt(scale, c, i, ch), paramAt(shift, c, i, ch)];
-      });
+      wasmNormAffine(simd, x, y, s, m, a, b);
+      return y;
     } catch (e) {
       if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: JS loops
     }
   }
-  const y = new Float32Array(x.length);
   for (let i = 0; i < n; i++) {
     for (let ch = 0; ch < c; ch++) {
       const base = (i * c + ch) * s;

@@ -4,8 +4,10 @@
  * (under 1 KiB), so it is compiled synchronously at import everywhere (browsers allow that for
  * small modules); without WebAssembly SIMD it is never loaded and the JS loops run.
  *
- * Memory: one linear memory holding [x | y] (and 16 bytes of results), grown as needed and kept
- * for the next call; x is copied in and y copied out.
+ * Memory: a staging window of STAGE floats (and 16 bytes of results) in the module's memory,
+ * small enough to stay in cache: x passes through it a span at a time (copied in, transformed in
+ * place, copied out into y), so main memory sees one read of x and one write of y, as a copy.
+ * The memory is grown once, as needed, and kept.
  */
 import {wasmSimdSupported} from './simd_core.js';
 import {NORM_WASM_BASE64} from './norm_wasm.js';
@@ -35,45 +37,63 @@ export function normWasm(): NormExports|null {
   return mod;
 }
 
-/** Byte offsets of x, y (each `floats` long) and a 16-byte result slot, memory grown to fit. */
-function layout(m: NormExports, floats: number, withY: boolean) {
-  const base = m.heapBase();
-  const bytes = Math.ceil(floats / 4) * 16;
-  const x = base, y = x + bytes, out = withY ? y + bytes : y;
-  const need = out + 16;
-  const have = m.memory.buffer.byteLength;
+/** Floats of the staging window: 64 KiB, half a typical L2. */
+const STAGE = 16384;
+
+/** Byte offsets of the staging window and the 16-byte result slot, memory grown to fit. */
+function layout(m: NormExports) {
+  const stage = m.heapBase(), out = stage + STAGE * 4;
+  const need = out + 16, have = m.memory.buffer.byteLength;
   if (need > have) m.memory.grow(Math.ceil((need - have) / 65536));  // RangeError if it cannot
-  return {x, y, out};
+  return {stage, out};
 }
 
-/** Largest x the module takes (its 32-bit memory, with room for y). */
-export const NORM_WASM_MAX_FLOATS = 2 ** 28;
+/** Largest x the module takes: any (it streams x through a fixed window). */
+export const NORM_WASM_MAX_FLOATS = Number.MAX_SAFE_INTEGER;
 
-/** y = (x − m)·a + b per row of `s` elements, with per-row m, a, b given by `row(r)`. */
+/**
+ * y = (x − mean[r])·scale[r] + shift[r] on each row r of `s` elements (y may be x), x streamed
+ * through the staging window span by span.
+ */
 export function wasmNormAffine(
-    m: NormExports, x: Float32Array, rows: number, s: number,
-    param: (r: number) => [number, number, number]): Float32Array {
-  const at = layout(m, x.length, true);
-  new Float32Array(m.memory.buffer, at.x, x.length).set(x);
-  for (let r = 0; r < rows; r++) {
-    const [mean, a, b] = param(r);
-    m.affineRow(at.x + r * s * 4, at.y + r * s * 4, s, mean, a, b);
+    m: NormExports, x: Float32Array, y: Float32Array, s: number, mean: Float64Array,
+    scale: Float64Array, shift: Float64Array): void {
+  const at = layout(m);
+  const heap = new Float32Array(m.memory.buffer, at.stage, STAGE);
+  const total = x.length;
+  for (let p = 0; p < total; p += STAGE) {
+    const q = Math.min(total, p + STAGE);
+    heap.set(x.subarray(p, q));
+    for (let r = Math.floor(p / s), a = p; a < q; r++) {
+      const e = Math.min(q, (r + 1) * s);
+      const ptr = at.stage + (a - p) * 4;
+      m.affineRow(ptr, ptr, e - a, mean[r], scale[r], shift[r]);
+      a = e;
+    }
+    y.set(q - p === STAGE ? heap : heap.subarray(0, q - p), p);
   }
-  return new Float32Array(m.memory.buffer, at.y, x.length).slice();
 }
 
 /**
- * Shifted sums of each row of `s` elements: calls `add(r, Σ(x − k), Σ(x − k)²)` with k =
- * `shift(r)`, row by row.
+ * Shifted sums of each row r of `s` elements, added to sum[r] += Σ(x − k[r]) and
+ * sq[r] += Σ(x − k[r])², x streamed through the staging window.
  */
 export function wasmNormRowStats(
-    m: NormExports, x: Float32Array, rows: number, s: number, shift: (r: number) => number,
-    add: (r: number, sum: number, sq: number) => void): void {
-  const at = layout(m, x.length, false);
-  new Float32Array(m.memory.buffer, at.x, x.length).set(x);
-  const out = new Float64Array(m.memory.buffer, at.out, 2);
-  for (let r = 0; r < rows; r++) {
-    m.rowStats(at.x + r * s * 4, s, shift(r), at.out);
-    add(r, out[0], out[1]);
+    m: NormExports, x: Float32Array, s: number, k: Float64Array, sum: Float64Array,
+    sq: Float64Array): void {
+  const at = layout(m);
+  const heap = new Float32Array(m.memory.buffer, at.stage, STAGE);
+  const res = new Float64Array(m.memory.buffer, at.out, 2);
+  const total = x.length;
+  for (let p = 0; p < total; p += STAGE) {
+    const q = Math.min(total, p + STAGE);
+    heap.set(x.subarray(p, q));
+    for (let r = Math.floor(p / s), a = p; a < q; r++) {
+      const e = Math.min(q, (r + 1) * s);
+      m.rowStats(at.stage + (a - p) * 4, e - a, k[r], at.out);
+      sum[r] += res[0];
+      sq[r] += res[1];
+      a = e;
+    }
   }
 }

@@ -229,13 +229,22 @@ type NodeBuffer = {allocUnsafeSlow(size: number): Uint8Array};
  * Float32Array.
  */
 function copyOut(heap: Float32Array, from: number, n: number): Float32Array {
-  const B = (globalThis as {Buffer?: NodeBuffer}).Buffer;
-  if (typeof B?.allocUnsafeSlow !== 'function') return heap.slice(from, from + n);
-  const b = B.allocUnsafeSlow(4 * n);
-  if (b.byteOffset % 4 !== 0) return heap.slice(from, from + n);
-  const out = new Float32Array(b.buffer, b.byteOffset, n);
+  const out = uninitFloat32(n);
+  if (out == null) return heap.slice(from, from + n);
   out.set(heap.subarray(from, from + n));
   return out;
+}
+
+/**
+ * A Float32Array of n floats that the caller overwrites at once, not zero-filled where that can
+ * be had (Node's `Buffer.allocUnsafeSlow`: its own, unpooled buffer, like a plain Float32Array);
+ * null elsewhere (the caller allocates as it would have).
+ */
+export function uninitFloat32(n: number): Float32Array|null {
+  const B = (globalThis as {Buffer?: NodeBuffer}).Buffer;
+  if (typeof B?.allocUnsafeSlow !== 'function') return null;
+  const b = B.allocUnsafeSlow(4 * n);
+  return b.byteOffset % 4 === 0 ? new Float32Array(b.buffer, b.byteOffset, n) : null;
 }
 
 /** Work memory (floats) beyond which the implicit paths give way to the chunked cols paths. */
