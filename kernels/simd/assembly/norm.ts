@@ -1,6 +1,6 @@
 // The normalisation kernels' inner loops in WebAssembly SIMD (AssemblyScript), beside the JS
 // ones in kernels/cpu/normalization.ts (same arithmetic; the JS ones are the oracle). Built by
-// scripts/build_norm_wasm.mjs into kernels/simd/norm_wasm.ts. Pointers are byte offsets into
+// scripts/build_wasm.mjs into kernels/simd/norm_wasm.ts. Pointers are byte offsets into
 // this module's memory, which the JS side grows and fills.
 
 /** y[j] = (x[j] − m)·a + b for j in [0, len): float32 lanes, four at a time. */
