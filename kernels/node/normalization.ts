@@ -7,7 +7,7 @@
 import type {KernelBackend, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
 import {normParamPerSample, normRowSumsPerSample, normStatsShape, normView} from '../cpu/normalization.js';
-import {KernelScope, scoped} from './composite.js';
+import {KernelScope, scoped} from './kernel_scope.js';
 
 function normStatsKernel(backendName: string): KernelFunc {
   return ({inputs, backend, attrs}) => {

@@ -6,32 +6,13 @@
  * from (reversed for reflect, summed for replicate, shifted for circular).
  * Every intermediate TensorInfo is disposed inside the kernel, also when it throws.
  */
-import {getKernel, KernelBackend, KernelConfig, KernelFunc, NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
+import {KernelBackend, KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {KernelScope, scoped} from './kernel_scope.js';
 import {Pad, PadAttrs, PadGrad, PadGradAttrs} from '../../src/kernel_names.js';
 import {padInfo} from '../../src/padding.js';
 
-class Scope {
-  private readonly owned: TensorInfo[] = [];
-  constructor(readonly backendName: string, readonly backend: KernelBackend) {}
-
-  run(name: string, inputs: TensorInfo[]|Record<string, TensorInfo>, attrs: object): TensorInfo {
-    const kernel = getKernel(name, this.backendName);
-    if (kernel == null) {
-      throw new Error(`pad: the '${this.backendName}' backend has no '${name}' kernel, which ` +
-          `this package's composite kernels need`);
-    }
-    const out = kernel.kernelFunc({inputs: inputs as Record<string, TensorInfo>,
-                                   backend: this.backend, attrs: attrs as NamedAttrMap}) as
-        TensorInfo;
-    this.owned.push(out);
-    return out;
-  }
-  /** Entries [start, start + count) of axis `dim`. */
-  slice(x: TensorInfo, dim: number, start: number, count: number): TensorInfo {
-    if (start === 0 && count === x.shape[dim]) return x;
-    return this.run('Slice', {x}, {begin: x.shape.map((_, i) => i === dim ? start : 0),
-                                   size: x.shape.map((s, i) => i === dim ? count : s)});
-  }
+/** KernelScope with the axis operations the separable pad needs. */
+class Scope extends KernelScope {
   /** Zeros `before` and `after` along `dim`. */
   padAxis(x: TensorInfo, dim: number, before: number, after: number, value = 0): TensorInfo {
     if (before === 0 && after === 0) return x;
@@ -43,24 +24,8 @@ class Scope {
   reverse(x: TensorInfo, dim: number): TensorInfo {
     return this.run('Reverse', {x}, {dims: [dim]});
   }
-  keep(t: TensorInfo): TensorInfo {
-    const i = this.owned.indexOf(t);
-    if (i >= 0) this.owned.splice(i, 1);
-    return t;
-  }
-  dispose() {
-    for (const t of this.owned) this.backend.disposeData(t.dataId);
-  }
 }
 
-function scoped(backendName: string, backend: unknown, body: (s: Scope) => TensorInfo) {
-  const s = new Scope(backendName, backend as KernelBackend);
-  try {
-    return body(s);
-  } finally {
-    s.dispose();
-  }
-}
 
 const empty = (shape: number[]) => shape.some(d => d === 0);
 
@@ -69,7 +34,7 @@ function padKernel(backendName: string): KernelFunc {
     const {x} = inputs as {x: TensorInfo};
     const a = attrs as unknown as PadAttrs;
     const info = padInfo('pad', x.shape, a.pad, a.mode);
-    return scoped(backendName, backend, s => {
+    return scoped<Scope>('pad', backendName, backend as KernelBackend, s => {
       if (empty(info.outShape) || empty(x.shape)) {
         return s.keep(s.run('Fill', {}, {shape: info.outShape, value: a.value, dtype: x.dtype}));
       }
@@ -77,7 +42,7 @@ function padKernel(backendName: string): KernelFunc {
       let t = x;
       info.axes.forEach((ax, i) => {
         const dim = first + i;
-        const kept = s.slice(t, dim, ax.s, ax.C);
+        const kept = s.sliceAxis(t, dim, ax.s, ax.C);
         if (a.mode === 'constant') {
           t = s.padAxis(kept, dim, Math.max(ax.pl, 0), Math.max(ax.pr, 0), a.value);
           return;
@@ -85,21 +50,21 @@ function padKernel(backendName: string): KernelFunc {
         const pl = Math.max(ax.pl, 0), pr = Math.max(ax.pr, 0);
         let left: TensorInfo|null = null, right: TensorInfo|null = null;
         if (a.mode === 'reflect') {
-          if (pl > 0) left = s.reverse(s.slice(t, dim, 1, pl), dim);
-          if (pr > 0) right = s.reverse(s.slice(t, dim, ax.W - 1 - pr, pr), dim);
+          if (pl > 0) left = s.reverse(s.sliceAxis(t, dim, 1, pl), dim);
+          if (pr > 0) right = s.reverse(s.sliceAxis(t, dim, ax.W - 1 - pr, pr), dim);
         } else if (a.mode === 'replicate') {
           const reps = (n: number) => t.shape.map((_, j) => j === dim ? n : 1);
-          if (pl > 0) left = s.run('Tile', {x: s.slice(t, dim, 0, 1)}, {reps: reps(pl)});
-          if (pr > 0) right = s.run('Tile', {x: s.slice(t, dim, ax.W - 1, 1)}, {reps: reps(pr)});
+          if (pl > 0) left = s.run('Tile', {x: s.sliceAxis(t, dim, 0, 1)}, {reps: reps(pl)});
+          if (pr > 0) right = s.run('Tile', {x: s.sliceAxis(t, dim, ax.W - 1, 1)}, {reps: reps(pr)});
         } else {  // circular: the borders wrap around the kept part
-          if (pl > 0) left = s.slice(kept, dim, ax.C - pl, pl);
-          if (pr > 0) right = s.slice(kept, dim, 0, pr);
+          if (pl > 0) left = s.sliceAxis(kept, dim, ax.C - pl, pl);
+          if (pr > 0) right = s.sliceAxis(kept, dim, 0, pr);
         }
         const parts = [left, kept, right].filter((p): p is TensorInfo => p != null);
         t = parts.length === 1 ? kept : s.run('Concat', parts, {axis: dim});
       });
       return s.keep(t === x ? s.run('Reshape', {x}, {shape: x.shape}) : t);
-    });
+    }, Scope);
   };
 }
 
@@ -108,7 +73,7 @@ function padGradKernel(backendName: string): KernelFunc {
     const {dy} = inputs as {dy: TensorInfo};
     const a = attrs as unknown as PadGradAttrs;
     const info = padInfo('pad (gradient)', a.inShape, a.pad, a.mode);
-    return scoped(backendName, backend, s => {
+    return scoped<Scope>('pad', backendName, backend as KernelBackend, s => {
       if (empty(info.outShape) || empty(info.inShape)) {
         return s.keep(s.run('Fill', {}, {shape: info.inShape, value: 0, dtype: 'float32'}));
       }
@@ -117,13 +82,13 @@ function padGradKernel(backendName: string): KernelFunc {
       info.axes.forEach((ax, i) => {
         const dim = first + i, W = ax.W;
         const pl = Math.max(ax.pl, 0), pr = Math.max(ax.pr, 0);
-        let dx = s.padAxis(s.slice(t, dim, pl, ax.C), dim, ax.s, W - ax.s - ax.C);
+        let dx = s.padAxis(s.sliceAxis(t, dim, pl, ax.C), dim, ax.s, W - ax.s - ax.C);
         const add = (part: TensorInfo) => {
           dx = s.run('Add', {a: dx, b: part}, {});
         };
         if (a.mode !== 'constant') {
-          const left = pl > 0 ? s.slice(t, dim, 0, pl) : null;
-          const right = pr > 0 ? s.slice(t, dim, pl + ax.C, pr) : null;
+          const left = pl > 0 ? s.sliceAxis(t, dim, 0, pl) : null;
+          const right = pr > 0 ? s.sliceAxis(t, dim, pl + ax.C, pr) : null;
           if (a.mode === 'reflect') {
             if (left) add(s.padAxis(s.reverse(left, dim), dim, 1, W - 1 - pl));
             if (right) add(s.padAxis(s.reverse(right, dim), dim, W - 1 - pr, 1));
@@ -139,7 +104,7 @@ function padGradKernel(backendName: string): KernelFunc {
         t = dx;
       });
       return s.keep(t === dy ? s.run('Reshape', {x: dy}, {shape: dy.shape}) : t);
-    });
+    }, Scope);
   };
 }
 

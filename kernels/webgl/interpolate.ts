@@ -15,6 +15,7 @@ import {axisTables, InterpolateAttrs} from '../../src/interpolate.js';
 import {Interpolate, InterpolateGrad, InterpolateGradKernelAttrs} from '../../src/kernel_names.js';
 import {interpolateGradCheck} from '../cpu/interpolate.js';
 import {checkFitsTexture, checkWebGL2, flatView} from './kernels.js';
+import {COORDS} from './pooling.js';
 import type {Uniform} from './programs.js';
 
 const UNIFORMS: Uniform[] = [
@@ -59,15 +60,6 @@ export function interpolateTable(xShape: readonly number[], a: InterpolateAttrs)
   });
   return {data, uniforms: [inSize, [...a.outSize], fwdOff, invOff]};
 }
-
-const COORDS = (size: string) => `
-  int idx = getOutputCoords();
-  int w = imod(idx, ${size}.z);
-  int r = idx / ${size}.z;
-  int h = imod(r, ${size}.y);
-  r = r / ${size}.y;
-  int d = imod(r, ${size}.x);
-  int plane = r / ${size}.x;`;
 
 const TABLE = `
 int idx0(int off, int o) { return int(getT(off + 4 * o) + 0.5); }

@@ -76,8 +76,8 @@ float divisorOf(int od, int oh, int ow) {
   return float((td.y - td.x) * (th.y - th.x) * (tw.y - tw.x));
 }`;
 
-/** Decomposes the flat output index into plane and (d, h, w) of `size`. */
-const COORDS = (size: string) => `
+/** Decomposes the flat output index into plane and (d, h, w) of `size` (also interpolate's). */
+export const COORDS = (size: string) => `
   int idx = getOutputCoords();
   int w = imod(idx, ${size}.z);
   int r = idx / ${size}.z;
