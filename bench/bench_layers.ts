@@ -2,6 +2,7 @@
  * `node --import tsx bench/bench_layers.ts`: the Conv3d layer and `pad` on a large feature map
  * [1, 32, 32, 32, 32], one thread, medians, beside tfjs' nearest equivalents and PyTorch (one
  * thread) in the same run:
+ * - layers.linear ([256, 1024] → 1024) vs tf.layers.dense and nn.Linear;
  * - layers.conv3d (k3, p1, 32 → 32) vs tf.layers.conv3d({dataFormat: 'channelsFirst'}) (which
  *   transposes inside) on tfjs' cpu backend, and nn.Conv3d;
  * - pad (every mode, 1 on each side of D, H, W) vs tf.pad / tf.mirrorPad (tfjs has no replicate
@@ -12,24 +13,19 @@
  */
 import '@tensorflow/tfjs';
 import * as tf from '@tensorflow/tfjs';
-import {spawnSync} from 'node:child_process';
-import {existsSync} from 'node:fs';
 import {layers, pad, ready} from '../src/index.js';
 import {padGrad} from '../src/padding.js';
 import {timeMedian} from './shapes.js';
+import {runTorch} from './torch_env.js';
 
 const INPUT = [1, 32, 32, 32, 32];
 const PAD = [1, 1, 1, 1, 1, 1];
+/** Linear: [N, inFeatures] → outFeatures. */
+const LINEAR = [256, 1024, 1024];
 
 function torchTimes(): Record<string, number|string>|null {
-  if (process.env.BENCH_NO_TORCH || !existsSync('/usr/bin/python3')) return null;
-  const r = spawnSync('/usr/bin/python3', ['bench/torch_bench_layers.py'],
-                      {input: JSON.stringify({input: INPUT, pad: PAD}), encoding: 'utf8'});
-  if (r.status !== 0) {
-    console.log('(PyTorch not measured: ' + (r.stderr.trim().split('\n').pop() ?? '') + ')');
-    return null;
-  }
-  return JSON.parse(r.stdout);
+  const out = runTorch('bench/torch_bench_layers.py', {input: INPUT, pad: PAD, linear: LINEAR});
+  return out == null ? null : JSON.parse(out);
 }
 
 async function main() {
@@ -73,6 +69,27 @@ async function main() {
   const tPtR = torch?.conv3d_replicate as number|undefined;
   rows.push(["conv3d layer k3 p1 32→32 'replicate'", fmt(tOursR), 'n/a', fmt(tPtR),
              ratio(tPtR, tOursR), '']);
+
+  // Linear: ours (weight [out, in], matMul with transposeB) vs tf.layers.dense (kernel [in, out]).
+  const [n, fin, fout] = LINEAR;
+  const lin = layers.linear({inFeatures: fin, outFeatures: fout});
+  lin.build([null, fin]);
+  const dense = tf.layers.dense({units: fout});
+  dense.build([null, fin]);
+  const [lw, lb] = lin.getWeights();
+  const lwt = tf.transpose(lw);
+  dense.setWeights([lwt, lb]);
+  const xl = tf.randomNormal([n, fin]);
+  const lo = lin.apply(xl) as tf.Tensor, ld = dense.apply(xl) as tf.Tensor;
+  const lerr = tf.max(tf.abs(tf.sub(lo, ld))).dataSync()[0];
+  tf.dispose([lwt, lo, ld]);
+  const tLin = await timeMedian(() => (lin.apply(xl) as tf.Tensor).dispose());
+  const tDense = await timeMedian(() => (dense.apply(xl) as tf.Tensor).dispose());
+  const tPtL = torch?.linear as number|undefined;
+  rows.push([`linear [${n}, ${fin}] → ${fout}`, fmt(tLin),
+             `${fmt(tDense)} (tf.layers.dense, max |diff| ${lerr.toExponential(1)})`, fmt(tPtL),
+             ratio(tPtL, tLin), '']);
+  xl.dispose();
 
   // pad: the memory bound is one read of x and one write of the output.
   const outSize = [1, 32, 34, 34, 34].reduce((p, q) => p * q, 1);

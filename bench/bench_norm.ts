@@ -12,10 +12,9 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import {existsSync} from 'node:fs';
-import {spawnSync} from 'node:child_process';
 import {batchNorm, groupNorm, instanceNorm} from '../src/index.js';
 import {timeInterleaved, timeMedian} from './shapes.js';
+import {runTorch} from './torch_env.js';
 
 const SHAPE = [1, 32, 32, 32, 32];
 const GROUPS = 8;
@@ -23,14 +22,8 @@ const C = SHAPE[1];
 const SMALL = [1, 8, 15, 14, 13], SMALL_GROUPS = 4;
 
 function torchTimes(shape = SHAPE, groups = GROUPS, reps = 15): Record<string, number>|null {
-  if (process.env.BENCH_NO_TORCH || !existsSync('/usr/bin/python3')) return null;
-  const r = spawnSync('/usr/bin/python3', ['bench/torch_norm_bench.py'],
-                      {input: JSON.stringify({shape, groups, reps}), encoding: 'utf8'});
-  if (r.status !== 0) {
-    console.log('(PyTorch not measured: ' + (r.stderr.trim().split('\n').pop() ?? '') + ')');
-    return null;
-  }
-  return JSON.parse(r.stdout);
+  const out = runTorch('bench/torch_norm_bench.py', {shape, groups, reps});
+  return out == null ? null : JSON.parse(out);
 }
 
 /** tfjs without this package: moments over `axes` and broadcasting ops. */

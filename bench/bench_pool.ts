@@ -12,9 +12,9 @@
  */
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import {spawnSync} from 'node:child_process';
 import {avgPool3d, interpolate, maxPool3d} from '../src/index.js';
 import {timeMedian} from './shapes.js';
+import {runTorch} from './torch_env.js';
 
 interface Case {name: string; op: string; input: number[]; k?: number; stride?: number;
                 padding?: number; scale?: number; mode?: 'nearest'|'trilinear'}
@@ -85,12 +85,10 @@ async function copyBandwidth(): Promise<number> {
 
 async function main() {
   await tf.setBackend('cpu');
-  const torch = spawnSync('/usr/bin/python3', ['bench/torch_pool_bench.py'],
-                          {input: JSON.stringify(CASES), encoding: 'utf8'});
-  const torchOut = torch.status === 0 ? JSON.parse(torch.stdout) : {ms: {}, cpuMs: {}};
+  const torch = runTorch('bench/torch_pool_bench.py', CASES);
+  const torchOut = torch != null ? JSON.parse(torch) : {ms: {}, cpuMs: {}};
   const torchMs: Record<string, number> = torchOut.cpuMs, torchWall: Record<string, number> =
       torchOut.ms;
-  if (torch.status !== 0) console.error('PyTorch timing failed:', torch.stderr);
   const wall: string[] = [], rows: Array<(bw: number) => string> = [];
   // One untimed round of every case first (start-up work billed to the first case otherwise).
   for (const c of CASES) {

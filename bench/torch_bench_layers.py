@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """PyTorch (one thread) times for bench/bench_layers.ts: a Conv3d module and F.pad on the given
-feature map (JSON on stdin: {"input": [...], "pad": [...]}); prints JSON median ms."""
+feature map, and a Linear (JSON on stdin: {"input": [...], "pad": [...], "linear": [N, in,
+out]}); prints JSON median ms."""
 import json
 import sys
 
@@ -23,6 +24,8 @@ out = {"torch": torch.__version__}
 with torch.no_grad():
     out["conv3d"] = median(lambda: conv(x))
     out["conv3d_replicate"] = median(lambda: conv_r(x))
+    lin, xl = nn.Linear(*cfg["linear"][1:]), torch.randn(*cfg["linear"][:2])
+    out["linear"] = median(lambda: lin(xl))
     for mode in ["replicate", "reflect", "circular", "constant"]:
         out["pad_" + mode] = median(lambda: F.pad(x, tuple(cfg["pad"]), mode=mode))
 xg = x.clone().requires_grad_()

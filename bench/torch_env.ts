@@ -5,7 +5,7 @@
  * with `apt-get download`, no root install) and point LD_LIBRARY_PATH at it. `blas` says which
  * BLAS was used, for the output.
  */
-import {execSync} from 'node:child_process';
+import {execSync, spawnSync} from 'node:child_process';
 import {existsSync, mkdirSync, readdirSync} from 'node:fs';
 import {join, resolve} from 'node:path';
 
@@ -43,9 +43,30 @@ export function torchEnv(): TorchEnv {
     const version = readdirSync(DIR).find(f => f.endsWith('.deb'))?.split('_')[1] ?? '';
     return cached = {
       available: true, blas: `OpenBLAS ${version} (pthread)`.replace('  ', ' '),
-      env: {...process.env, LD_LIBRARY_PATH: [LIB, process.env.LD_LIBRARY_PATH].filter(s => s)
-          .join(':')},
+      // One thread: torch.set_num_threads may not reach a BLAS swapped in underneath it.
+      env: {...process.env, OPENBLAS_NUM_THREADS: '1',
+            LD_LIBRARY_PATH: [LIB, process.env.LD_LIBRARY_PATH].filter(s => s).join(':')},
     };
   }
   return cached = {available: true, env: process.env, blas: "Debian's default (netlib reference BLAS)"};
+}
+
+let announced = false;
+
+/**
+ * Runs one of the bench's PyTorch scripts with `input` (JSON) on stdin, with the BLAS above;
+ * says once which BLAS that is. Null when PyTorch is not available or the script failed.
+ */
+export function runTorch(script: string, input: unknown): string|null {
+  const torch = torchEnv();
+  if (!torch.available) return null;
+  if (!announced) console.log(`PyTorch runs with ${torch.blas}`);
+  announced = true;
+  const r = spawnSync(PYTHON, [script], {input: JSON.stringify(input), encoding: 'utf8',
+                                         env: torch.env});
+  if (r.status !== 0) {
+    console.log(`(PyTorch not measured: ${r.stderr.trim().split('\n').pop() ?? ''})`);
+    return null;
+  }
+  return r.stdout;
 }
