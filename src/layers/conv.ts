@@ -24,6 +24,7 @@ import {pad, PadMode} from '../padding.js';
 import {TorchConvLayer} from './conv_base.js';
 import {SERIALIZATION_PACKAGE} from './torch_uniform.js';
 import {defaultLayerName} from './naming.js';
+import {singleInput} from './layer_util.js';
 
 export type ConvPaddingMode = 'zeros'|'reflect'|'replicate'|'circular';
 
@@ -197,11 +198,7 @@ abstract class ConvNd extends TorchConvLayer {
 
   override call(inputs: Tensor|Tensor[]): Tensor {
     return tidy(() => {
-      if (Array.isArray(inputs) && inputs.length !== 1) {
-        throw new Error(`${this.torchName}: expected exactly one input tensor, but got ` +
-            `${inputs.length}`);
-      }
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const x = singleInput(this.torchName, inputs);
       const {prePad, convPadding} = this.plan();
       const padded = prePad ? pad(x, prePad.pad, {mode: prePad.mode}) : x;
       return convNd(this.spatialDims, this.torchName, padded, this.kernel!.read(),

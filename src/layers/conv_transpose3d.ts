@@ -14,6 +14,7 @@ import type {Kwargs, LayerArgs} from './tfjs_types.js';
 import {checkOptions, describeValue, TFJS_LAYER_ARGS} from '../args.js';
 import {convTransposeNd} from '../conv_transpose3d.js';
 import {convTransposeInfo, fmtShape, SpatialDims, SpatialOption, toSpatial, userShape} from '../geometry.js';
+import {singleInput} from './layer_util.js';
 
 // Re-exported from here, where they were first defined.
 export {SERIALIZATION_PACKAGE, TorchUniform} from './torch_uniform.js';
@@ -234,10 +235,7 @@ abstract class ConvTransposeNd extends TorchConvLayer {
 
   override call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
     return tidy(() => {
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      if (Array.isArray(inputs) && inputs.length !== 1) {
-        throw new Error(`${this.torchName}: expected exactly one input tensor, but got ${inputs.length}`);
-      }
+      const x = singleInput(this.torchName, inputs);
       const outputSize =
           (kwargs as ConvTranspose3dCallArgs | undefined)?.outputSize ?? this.graphOutputSize;
       return convTransposeNd(this.spatialDims, this.torchName, x, this.kernel!.read(),

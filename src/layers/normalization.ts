@@ -15,6 +15,7 @@ import {checkBool, checkInt, checkNumber, checkOptions, describeValue, TFJS_LAYE
 import * as F from '../normalization.js';
 import {SERIALIZATION_PACKAGE} from './conv_transpose3d.js';
 import {defaultLayerName} from './naming.js';
+import {singleInput} from './layer_util.js';
 
 /** `nn.BatchNorm{n}d` / `nn.InstanceNorm{n}d` arguments, camelCase. */
 export interface BatchNormLayerArgs extends LayerArgs {
@@ -49,16 +50,6 @@ function isTraining(kwargs: Kwargs|undefined): boolean {
   return kwargs != null && kwargs['training'] === true;
 }
 
-/** The one input tensor of `call`. */
-function single(torchName: string, inputs: Tensor|Tensor[]): Tensor {
-  if (Array.isArray(inputs)) {
-    if (inputs.length !== 1) {
-      throw new Error(`${torchName}: expected exactly one input tensor, but got ${inputs.length}`);
-    }
-    return inputs[0];
-  }
-  return inputs;
-}
 
 /**
  * Batch and instance norm with `nd` spatial axes. PyTorch's `_NormBase` holds both (the same
@@ -140,7 +131,7 @@ abstract class NormBaseNd extends tfl.Layer {
   }
 
   override call(inputs: Tensor|Tensor[], kwargs: Kwargs): Tensor {
-    const x = single(this.torchName, inputs);
+    const x = singleInput(this.torchName, inputs);
     this.checkRank(x.rank);
     const training = isTraining(kwargs);
     return tidy(() => this.kind === 'batch' ? this.batchForward(x, training) :
@@ -297,7 +288,7 @@ export class GroupNorm extends tfl.Layer {
   }
 
   override call(inputs: Tensor|Tensor[]): Tensor {
-    const x = single('GroupNorm', inputs);
+    const x = singleInput('GroupNorm', inputs);
     return tidy(() => F.groupNorm(x, this.numGroups, {
       weight: this.weight?.read() ?? null,
       bias: this.bias?.read() ?? null,

@@ -13,6 +13,7 @@ import * as ops from '../pooling.js';
 import type {AvgPoolOptions, MaxPoolOptions, PoolKind} from '../pooling.js';
 import {SERIALIZATION_PACKAGE} from './conv_transpose3d.js';
 import {defaultLayerName} from './naming.js';
+import {singleInput} from './layer_util.js';
 
 export interface MaxPoolLayerArgs extends LayerArgs, MaxPoolOptions {
   kernelSize: SpatialOption;
@@ -88,11 +89,7 @@ abstract class PoolNd extends tfl.Layer {
 
   override call(inputs: Tensor|Tensor[], _kwargs: Kwargs): Tensor {
     return tidy(() => {
-      if (Array.isArray(inputs) && inputs.length !== 1) {
-        throw new Error(`${this.torchName}: expected exactly one input tensor, but got ` +
-            `${inputs.length}`);
-      }
-      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      const x = singleInput(this.torchName, inputs);
       return OPS[this.kind][this.spatialDims](x, this.kernelSize, this.options);
     });
   }

@@ -12,6 +12,7 @@ import {interpolate, interpolateInfo, InterpolateOptions} from '../interpolate.j
 import {SERIALIZATION_PACKAGE} from './conv_transpose3d.js';
 import {defaultLayerName} from './naming.js';
 import {withoutLoaderKeys} from './pooling.js';
+import {singleInput} from './layer_util.js';
 
 export interface UpsampleLayerArgs extends LayerArgs, InterpolateOptions {}
 
@@ -52,10 +53,7 @@ export class Upsample extends tfl.Layer {
 
   override call(inputs: Tensor|Tensor[], _kwargs: Kwargs): Tensor {
     return tidy(() => {
-      if (Array.isArray(inputs) && inputs.length !== 1) {
-        throw new Error(`Upsample: expected exactly one input tensor, but got ${inputs.length}`);
-      }
-      return interpolate(Array.isArray(inputs) ? inputs[0] : inputs, this.options);
+      return interpolate(singleInput('Upsample', inputs), this.options);
     });
   }
 
