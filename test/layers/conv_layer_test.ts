@@ -3,6 +3,7 @@ import {layers} from '../../src/index.js';
 import type {ConvLayerArgs} from '../../src/index.js';
 import {convLayerCases, convLayerErrors, fitFixture, MODEL_TORCH_VERSION} from '../fixtures/model_fixtures.js';
 import {describeWithBackends, expectClose, expectNoLeak, expectTensorClose, fromFixture, tolerance} from '../util.js';
+import {saveAndLoad} from './save_load.js';
 
 const MAKE = {3: layers.conv3d, 2: layers.conv2d, 1: layers.conv1d} as const;
 
@@ -122,12 +123,7 @@ describe('Conv layers: initialisation, names, serialisation', () => {
       layers.conv3d({inChannels: 2, outChannels: 2, kernelSize: 3, padding: 'valid',
                      stride: 2}),
     ]});
-    let artifacts: tf.io.ModelArtifacts|null = null;
-    await model.save(tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const {model: loaded} = await saveAndLoad(model);
     const x = tf.randomNormal([1, 2, 4, 4, 4]);
     const [ya, yb] = [model, loaded].map(m => m.predict(x) as tf.Tensor);
     expect(yb.shape).toEqual([1, 2, 1, 1, 1]);

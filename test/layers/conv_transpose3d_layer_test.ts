@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {ConvTranspose3d, layers} from '../../src/index.js';
 import {LAYER_TORCH_VERSION, layerCases} from '../fixtures/layer_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from '../util.js';
+import {saveAndLoad} from './save_load.js';
 
 function layerFor(c: typeof layerCases[number]) {
   return layers.convTranspose3d({...c.config, inputShape: c.input.shape.slice(1)});
@@ -12,17 +13,6 @@ function disposeLayer(layer: tf.layers.Layer) {
   layer.weights.forEach(v => v.dispose());
 }
 
-/** Saves to and loads from memory (tf.io handlers), as model.save / tf.loadLayersModel do. */
-let savedTopology: unknown = null;
-async function saveAndLoad(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts|null = null;
-  await model.save(tf.io.withSaveHandler(async a => {
-    saved = a;
-    savedTopology = a.modelTopology;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(saved!));
-}
 
 describeWithBackends('layers.convTranspose3d matches nn.ConvTranspose3d ' + LAYER_TORCH_VERSION,
     () => {
@@ -72,7 +62,7 @@ describeWithBackends('layers.convTranspose3d matches nn.ConvTranspose3d ' + LAYE
       const x = fromFixture(c.input);
       const y = model.predict(x) as tf.Tensor;
       await expectTensorClose(y, c.output, 2e-4, 2e-4, 'functional');
-      const loaded = await saveAndLoad(model);
+      const {model: loaded} = await saveAndLoad(model);
       const y2 = loaded.predict(x) as tf.Tensor;
       expect(Array.from(await y2.data())).toEqual(Array.from(await y.data()));
       tf.dispose([x, y, y2, ...w]);
@@ -196,9 +186,9 @@ describe('layers.convTranspose3d training and serialization', () => {
         tf.layers.activation({activation: 'relu'}),
         layers.convTranspose3d({inChannels: 2, outChannels: 3, kernelSize: 1, bias: false}),
       ]});
-      const loaded = await saveAndLoad(model);
+      const {model: loaded, topology} = await saveAndLoad(model);
       expect(loaded.layers[0]).toBeInstanceOf(ConvTranspose3d);
-      expect(JSON.stringify(savedTopology)).toContain('"class_name":"PtConvTranspose3d"');
+      expect(JSON.stringify(topology)).toContain('"class_name":"PtConvTranspose3d"');
       expect(loaded.layers[2].getConfig()).toEqual(model.layers[2].getConfig());
       const x = tf.randomNormal([2, 4, 2, 3, 2], 0, 1, 'float32', 3);
       const [a, b] = [model.predict(x) as tf.Tensor, loaded.predict(x) as tf.Tensor];

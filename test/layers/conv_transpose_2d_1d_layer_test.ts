@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {ConvTranspose1d, ConvTranspose2d, layers} from '../../src/index.js';
 import {ndCases} from '../fixtures/fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from '../util.js';
+import {saveAndLoad} from './save_load.js';
 
 /** PyTorch module semantics = F.conv_transpose{2,1}d with the module's weight and bias. */
 const cases = ndCases.filter(c => c.kind === 'convT2d' || c.kind === 'convT1d');
@@ -52,13 +53,8 @@ describeWithBackends('layers.convTranspose2d / convTranspose1d match PyTorch', (
           tf.layers.activation({activation: 'relu'}),
         ]});
         expect(model.outputs[0].shape).toEqual([null, 2, ...spatial.map(s => 2 * s)]);
-        let saved: tf.io.ModelArtifacts|null = null;
-        await model.save(tf.io.withSaveHandler(async a => {
-          saved = a;
-          return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-        }));
-        expect(JSON.stringify(saved!.modelTopology)).toContain(`"class_name":"PtConvTranspose${nd}d"`);
-        const loaded = await tf.loadLayersModel(tf.io.fromMemory(saved!));
+        const {model: loaded, topology} = await saveAndLoad(model);
+        expect(JSON.stringify(topology)).toContain(`"class_name":"PtConvTranspose${nd}d"`);
         expect(loaded.layers[0]).toBeInstanceOf(cls);
         expect(loaded.layers[0].getConfig()).toEqual(model.layers[0].getConfig());
         const x = tf.randomNormal([2, 4, ...spatial], 0, 1, 'float32', 5);

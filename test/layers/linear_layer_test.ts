@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {layers, linear} from '../../src/index.js';
 import {linearCases, linearErrors, MODEL_TORCH_VERSION} from '../fixtures/model_fixtures.js';
 import {describeWithBackends, expectClose, expectNoLeak, expectTensorClose, fromFixture, tolerance} from '../util.js';
+import {saveAndLoad} from './save_load.js';
 
 describeWithBackends(`linear and layers.linear match PyTorch ${MODEL_TORCH_VERSION}`, () => {
   for (const c of linearCases) {
@@ -94,12 +95,7 @@ describe('layers.linear: initialisation, names, serialisation', () => {
       layers.pad({pad: [0, 1], value: 0.5}),
       layers.linear({inFeatures: 4, outFeatures: 2, bias: false}),
     ]});
-    let artifacts: tf.io.ModelArtifacts|null = null;
-    await model.save(tf.io.withSaveHandler(async a => {
-      artifacts = a;
-      return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-    }));
-    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    const {model: loaded} = await saveAndLoad(model);
     const x = tf.randomNormal([3, 2, 4]);
     const [ya, yb] = [model, loaded].map(m => m.predict(x) as tf.Tensor);
     expect(yb.shape).toEqual([3, 2, 2]);

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {BatchNorm3d, GroupNorm, InstanceNorm1d, layers} from '../../src/index.js';
 import {NORM_TORCH_VERSION, NormLayerCase, normLayerCases} from '../fixtures/norm_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, FixtureArray, fromFixture, tolerance} from '../util.js';
+import {saveAndLoad} from './save_load.js';
 
 type Factory = (config: object) => tf.layers.Layer;
 const FACTORIES = layers as unknown as Record<string, Factory>;
@@ -30,16 +31,6 @@ async function expectState(layer: tf.layers.Layer, state: Record<string, Fixture
   }
 }
 
-let savedTopology: unknown = null;
-async function saveAndLoad(model: tf.LayersModel): Promise<tf.LayersModel> {
-  let saved: tf.io.ModelArtifacts|null = null;
-  await model.save(tf.io.withSaveHandler(async a => {
-    saved = a;
-    savedTopology = a.modelTopology;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return tf.loadLayersModel(tf.io.fromMemory(saved!));
-}
 
 describeWithBackends(`norm layers train and predict as torch.nn ${NORM_TORCH_VERSION}`, () => {
   for (const c of normLayerCases) {
@@ -70,8 +61,8 @@ describeWithBackends(`norm layers train and predict as torch.nn ${NORM_TORCH_VER
         const ye = model.predict(xe) as tf.Tensor;
         const {atol, rtol} = tolerance('grad');
         await expectTensorClose(ye, c.evalOutput, atol, rtol, 'eval output');
-        const loaded = await saveAndLoad(model);
-        expect(JSON.stringify(savedTopology)).toContain(`"class_name":"${layer.getClassName()}"`);
+        const {model: loaded, topology} = await saveAndLoad(model);
+        expect(JSON.stringify(topology)).toContain(`"class_name":"${layer.getClassName()}"`);
         const yl = loaded.predict(xe) as tf.Tensor;
         await expectTensorClose(yl, c.evalOutput, atol, rtol, 'eval output after save/load');
         await expectState(loaded.layers[0], c.steps[1].state, 'after save/load');

@@ -2,21 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import {AvgPool3d, InterpolateOptions, layers, MaxPool3d, Upsample} from '../../src/index.js';
 import {interpolateCases, POOL_TORCH_VERSION, poolCases} from '../fixtures/pool_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from '../util.js';
+import {saveAndLoad} from './save_load.js';
 
 const POOL_LAYERS = {
   max: {1: layers.maxPool1d, 2: layers.maxPool2d, 3: layers.maxPool3d},
   avg: {1: layers.avgPool1d, 2: layers.avgPool2d, 3: layers.avgPool3d},
 };
 
-async function saveAndLoad(model: tf.LayersModel): Promise<{model: tf.LayersModel, topology: unknown}> {
-  let saved: tf.io.ModelArtifacts|null = null;
-  await model.save(tf.io.withSaveHandler(async a => {
-    saved = a;
-    return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: 'JSON'}};
-  }));
-  return {model: await tf.loadLayersModel(tf.io.fromMemory(saved!)),
-          topology: saved!.modelTopology};
-}
 
 describeWithBackends('pooling and upsample layers match nn.MaxPool/AvgPool/Upsample ' +
     POOL_TORCH_VERSION, () => {
