@@ -26,7 +26,6 @@ class Scope extends KernelScope {
   }
 }
 
-
 const empty = (shape: number[]) => shape.some(d => d === 0);
 
 function padKernel(backendName: string): KernelFunc {
