@@ -98,11 +98,15 @@ export default function(config) {
           '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
           '--disable-background-networking', '--disable-component-update', '--disable-sync',
           '--disable-quic', '--no-first-run',
+          // WebGPU (tfjs-backend-webgpu) on Chromium's SwiftShader adapter.
+          '--enable-unsafe-webgpu',
         ],
       },
     },
     client: {
       jasmine: {random: false, timeoutInterval: 120000},
+      // KARMA_BACKENDS=webgpu,cpu …: the parity suites' backends (test/util.ts testBackends).
+      backends: process.env.KARMA_BACKENDS ? process.env.KARMA_BACKENDS.split(',') : undefined,
       captureConsole: true,
     },
     singleRun: true,

@@ -3,6 +3,7 @@
 // core) and webgl: that list is test/util.ts' browser default, since the bundle may evaluate spec
 // modules before this one.
 import '@tensorflow/tfjs';  // core + cpu + webgl + all of tfjs' own gradients
+import '@tensorflow/tfjs-backend-webgpu';  // registers the webgpu backend (SwiftShader adapter)
 import * as tf from '@tensorflow/tfjs-core';
 import {ready} from '../src/index.js';
 

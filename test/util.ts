@@ -53,8 +53,9 @@ export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<
  * module is evaluated before the spec modules whose describe() calls read this list.
  */
 export function testBackends(): string[] {
-  const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[], document?: unknown};
-  return g.TFJS_CT3D_TEST_BACKENDS ??
+  const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[], document?: unknown,
+                           __karma__?: {config?: {backends?: string[]}}};
+  return g.TFJS_CT3D_TEST_BACKENDS ?? g.__karma__?.config?.backends ??
       (g.document !== undefined ? ['cpu', 'cpu:js', 'webgl'] : ['cpu', 'cpu:js']);
 }
 
