@@ -230,7 +230,7 @@ function renderResults(running?: {backend: string, model: string}) {
         el('td', {text: r.model}), el('td', {text: fmtShape(r.output.shape)}),
         el('td', {class: 'num', text: r.diff.toExponential(2)}),
         el('td', {class: 'num', text: r.scale.toFixed(3)}),
-        el('td', {text: `${REL_TOL === r.tol ? '1e-4' : r.tol} × max|PyTorch|`}),
+        el('td', {text: `${r.tol.toExponential(0)} × max|PyTorch|`}),
         el('td', {}, badge(r.backend, r.model, r.pass ? 'pass' : 'fail', r.pass ? 'PASS' : 'FAIL')),
         el('td', {class: 'num', text: r.ms.toFixed(2)})));
   }
@@ -359,7 +359,7 @@ function renderVolume(box: HTMLElement, title: string, v: Volume, note: string) 
   bar.width = 128;
   bar.height = 1;
   const lo = el('span'), hi = el('span');
-  const pickers = el('div', {class: 'slice'},
+  const pickers = el('div', {class: 'pickers'},
       pick('sample', N, n, i => { n = i; box.dataset.n = String(i); draw(); }),
       pick('channel', C, c, i => { c = i; box.dataset.c = String(i); draw(); }));
   box.append(pickers, ...sliceBoxes,
@@ -581,6 +581,8 @@ function wireWeights() {
     const f = input.files?.[0];
     if (f) void loadUserFile(f);
   });
+  // A file dropped beside the drop zone must not navigate the page away to it.
+  for (const type of ['dragover', 'drop']) document.addEventListener(type, e => e.preventDefault());
   const drop = $('#drop');
   drop.addEventListener('dragover', e => {
     e.preventDefault();
