@@ -118,7 +118,8 @@ describe('browser demo page (npm run demo:web)', () => {
       await page.click(`.backend[data-backend="${name}"]`);
       await page.waitForFunction(n => {
         const bs = document.querySelectorAll(`.badge[data-backend="${n}"]`);
-        return bs.length === 3 && Array.from(bs).every(b => b.getAttribute('data-status') !== 'running');
+        return bs.length === 3 &&
+            Array.from(bs).every(b => b.getAttribute('data-status') !== 'running');
       }, name, {timeout: T});
       const badges = await page.$$eval(`.badge[data-backend="${name}"]`, bs => bs.map(b => ({
         model: b.getAttribute('data-model'), status: b.getAttribute('data-status'),
@@ -146,7 +147,7 @@ describe('browser demo page (npm run demo:web)', () => {
     return s2 / n - (s / n) ** 2;
   }));
 
-  it('shows input and output volumes as three slices that are not blank, with a slider', async () => {
+  it('shows input and output volumes as three non-blank slices, with a slider', async () => {
     await page.selectOption('#view-model', 'unet3d');
     for (const sel of ['#view-input', '#view-output']) {
       const v = await variances(sel);
@@ -179,15 +180,18 @@ describe('browser demo page (npm run demo:web)', () => {
     return page.$eval('#sd-report', e => e.getAttribute('data-status'));
   }
   const rows = () => page.$$eval('#sd-report tbody tr', rs => rs.map(r => ({
-    key: r.getAttribute('data-key'), status: r.querySelector('td[data-status]')!.getAttribute('data-status'),
-    text: r.textContent,
+    key: r.getAttribute('data-key'), text: r.textContent,
+    status: r.querySelector('td[data-status]')!.getAttribute('data-status'),
   })));
 
   it('shows the loader\'s error for garbage and hostile files', async () => {
-    const garbage = Buffer.from(Array.from({length: 3000}, (_, i) => (i * 2654435761 >>> 13) & 255));
-    const hostile = JSON.parse(readFileSync(join(root, 'test/fixtures/hostile_files.json'), 'utf8'));
+    const garbage = Buffer.from(Array.from({length: 3000},
+                                           (_, i) => (i * 2654435761 >>> 13) & 255));
+    const hostile = JSON.parse(readFileSync(join(root, 'test', 'fixtures', 'hostile_files.json'),
+                                            'utf8'));
     const cases = [
-      {name: 'garbage.pt', buffer: garbage, error: /^safetensors: header length \d+ exceeds the file size/},
+      {name: 'garbage.pt', buffer: garbage,
+       error: /^safetensors: header length \d+ exceeds the file size/},
       {name: 'truncated.pt', buffer: readFileSync(asset('unet.pt')).subarray(0, 5000),
        error: /^torch\.load: corrupt or unsupported zip/},
       {name: 'shared.pt', buffer: Buffer.from(hostile.files['shared.pt'], 'base64'),
@@ -218,12 +222,14 @@ describe('browser demo page (npm run demo:web)', () => {
     // Part of a U-Net state_dict and a stray key: one loaded, one unexpected, the rest missing;
     // the model still runs (with its initial weights elsewhere), and its output is not PyTorch's.
     const part = {name: 'part.safetensors', mimeType: 'application/octet-stream',
-                  buffer: safetensors({'enc0.conv_0.weight': [8, 1, 3, 3, 3], 'extra.weight': [3]})};
+                  buffer: safetensors({'enc0.conv_0.weight': [8, 1, 3, 3, 3],
+                                       'extra.weight': [3]})};
     expect(await drop(part)).toBe('ok');
     let r = await rows();
     expect(r.filter(x => x.status === 'loaded').map(x => x.key)).toEqual(['enc0.conv_0.weight']);
     expect(r.filter(x => x.status === 'not-loaded').map(x => x.key)).toEqual(['extra.weight']);
-    expect(r.find(x => x.key === 'extra.weight')!.text).toContain("unet3d has no weight 'extra.weight'");
+    expect(r.find(x => x.key === 'extra.weight')!.text)
+        .toContain("unet3d has no weight 'extra.weight'");
     expect(r.filter(x => x.status === 'missing').length).toBe(55);
     expect(r.find(x => x.key === 'head.bias')!.text).toContain('missing from the file');
     expect(await page.textContent('#sd-summary')).toContain(
@@ -236,25 +242,27 @@ describe('browser demo page (npm run demo:web)', () => {
     expect(r.filter(x => x.status === 'loaded').length).toBe(19);
     expect(r.filter(x => x.status === 'ignored').length).toBeGreaterThan(0);
     expect(r.filter(x => x.status !== 'loaded' && x.status !== 'ignored')).toEqual([]);
-    expect(await page.textContent('#sd-summary')).toContain(
-        "generator_checkpoint.pt → generator (prefix 'model_state_dict.'): 19 of 19 weights loaded");
+    expect(await page.textContent('#sd-summary')).toContain("generator_checkpoint.pt → " +
+        "generator (prefix 'model_state_dict.'): 19 of 19 weights loaded");
     expect(await page.getAttribute('#sd-parity', 'data-status')).toBe('pass');
     // The U-Net's own weights: every key loaded, and its output is PyTorch's.
     expect(await drop(asset('unet.pt'))).toBe('ok');
     r = await rows();
     expect(r.length).toBe(56);
     expect(r.every(x => x.status === 'loaded' && x.text!.endsWith('loaded'))).toBe(true);
-    expect(await page.textContent('#sd-summary')).toContain('unet.pt → unet3d: 56 of 56 weights loaded');
+    expect(await page.textContent('#sd-summary'))
+        .toContain('unet.pt → unet3d: 56 of 56 weights loaded');
     expect(await page.getAttribute('#sd-parity', 'data-status')).toBe('pass');
     expect(await page.$eval('#view-source', e => (e as HTMLSelectElement).value)).toBe('user');
     for (const x of await variances('#view-output')) expect(x).toBeGreaterThan(0);
   }, T);
 
-  it('had no uncaught error, CSP violation or failed request; writes docs/demo_web.png', async () => {
+  it('had no uncaught error, CSP violation or failed request; writes the screenshot', async () => {
     expect(pageErrors).toEqual([]);
     expect(failedRequests).toEqual([]);
-    expect(await page.evaluate(() => (globalThis as {cspViolations?: string[]}).cspViolations ?? []))
-        .toEqual([]);
+    const violations = await page.evaluate(
+        () => (globalThis as {cspViolations?: string[]}).cspViolations ?? []);
+    expect(violations).toEqual([]);
     await page.screenshot({path: SCREENSHOT, fullPage: true});
     expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
   }, T);

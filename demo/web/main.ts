@@ -15,9 +15,11 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import {setWasmPaths} from '@tensorflow/tfjs-backend-wasm';
-import {assignStateDict, cpuImplementationReason, getCpuImplementation, loadSafetensors, loadStateDict, ready} from '../../src/index.js';
+import {assignStateDict, cpuImplementationReason, getCpuImplementation, loadSafetensors,
+        loadStateDict, ready} from '../../src/index.js';
 // (src/index.ts exports the layer class `Pad` under the kernel's constant's name.)
-import {Conv3D, ConvTranspose3D, Interpolate, MaxPool, NormAffine, NormStats, Pad} from '../../src/kernel_names.js';
+import {Conv3D, ConvTranspose3D, Interpolate, MaxPool, NormAffine, NormStats, Pad}
+    from '../../src/kernel_names.js';
 import {buildDecoder, DECODER_MAPPING, maxDiff} from '../decoder.js';
 import {buildGenerator, buildUNet} from '../models.js';
 
@@ -134,7 +136,9 @@ async function capturingConsole<T>(fn: () => Promise<T>): Promise<{value: T, pri
 /** Whether `name` can run the demo here, and if not why (greyed out with that reason). */
 async function probe(name: BackendName): Promise<{ok: boolean, reason: string, label: string}> {
   const no = (reason: string) => ({ok: false, reason, label: name});
-  if (tf.findBackendFactory(name) == null) return no(`tfjs backend '${name}' is not in this bundle`);
+  if (tf.findBackendFactory(name) == null) {
+    return no(`tfjs backend '${name}' is not in this bundle`);
+  }
   if (name === 'webgpu' && !('gpu' in navigator)) {
     return no('this browser has no WebGPU (navigator.gpu is missing; Chromium: ' +
               '--enable-unsafe-webgpu, and a secure context)');
@@ -173,7 +177,8 @@ function tolerance(backend: string): number {
 }
 
 /** Median ms of RUNS forwards (each to the data on the CPU), after WARMUP; the last output. */
-async function timeForward(model: tf.LayersModel, x: tf.Tensor): Promise<{y: tf.Tensor, ms: number}> {
+async function timeForward(model: tf.LayersModel, x: tf.Tensor):
+    Promise<{y: tf.Tensor, ms: number}> {
   for (let i = 0; i < WARMUP; i++) {
     const y = model.predict(x) as tf.Tensor;
     await y.data();
@@ -226,7 +231,8 @@ function renderResults(running?: {backend: string, model: string}) {
   const rows = [...results.values()];
   const keys = new Set(rows.map(r => `${r.backend}/${r.model}`));
   for (const r of rows) {
-    body.append(el('tr', {}, el('td', {text: available.get(r.backend as BackendName)?.label ?? r.backend}),
+    const label = available.get(r.backend as BackendName)?.label ?? r.backend;
+    body.append(el('tr', {}, el('td', {text: label}),
         el('td', {text: r.model}), el('td', {text: fmtShape(r.output.shape)}),
         el('td', {class: 'num', text: r.diff.toExponential(2)}),
         el('td', {class: 'num', text: r.scale.toFixed(3)}),
@@ -237,7 +243,8 @@ function renderResults(running?: {backend: string, model: string}) {
   if (running && !keys.has(`${running.backend}/${running.model}`)) {
     body.append(el('tr', {}, el('td', {text: running.backend}), el('td', {text: running.model}),
         el('td', {}), el('td', {}), el('td', {}), el('td', {}),
-        el('td', {}, badge(running.backend, running.model, 'running', 'running…')), el('td', {})));
+        el('td', {}, badge(running.backend, running.model, 'running', 'running…')),
+        el('td', {})));
   }
 }
 
@@ -248,8 +255,8 @@ function renderBackends() {
     const s = available.get(name);
     const b = el('button', {class: 'backend', type: 'button', 'data-backend': name},
                  el('span', {class: 'name', text: s?.label ?? name}),
-                 el('span', {class: 'why', text: s ? (s.ok ? s.reason : `unavailable: ${s.reason}`) :
-                                                      'checking…'}));
+                 el('span', {class: 'why', text: !s ? 'checking…' :
+                                                 s.ok ? s.reason : `unavailable: ${s.reason}`}));
     if (!s?.ok) {
       b.setAttribute('disabled', '');
       if (s) b.setAttribute('data-reason', s.reason);
@@ -337,7 +344,9 @@ function renderVolume(box: HTMLElement, title: string, v: Volume, note: string) 
   };
   box.append(el('div', {class: 'title'}, title, el('span', {class: 'sub', text: note})));
   const canvases: HTMLCanvasElement[] = [], labels: HTMLElement[] = [];
-  const planes = [{axis: 'D', w: W, h: H}, {axis: 'H', w: W, h: D}, {axis: 'W', w: H, h: D}];
+  const planes = [{axis: 'D', w: W, h: H, shows: 'H × W'},
+                  {axis: 'H', w: W, h: D, shows: 'D × W'},
+                  {axis: 'W', w: H, h: D, shows: 'D × H'}];
   const sliceBoxes = planes.map((p, a) => {
     const cv = el('canvas', {class: 'slice-canvas', 'data-axis': p.axis});
     cv.width = p.w;
@@ -376,7 +385,8 @@ function renderVolume(box: HTMLElement, title: string, v: Volume, note: string) 
     const span = max > min ? max - min : 1;
     lo.textContent = min.toPrecision(3);
     hi.textContent = max.toPrecision(3);
-    const at = (d: number, h: number, w: number) => (v.data[base + (d * H + h) * W + w] - min) / span;
+    const at = (d: number, h: number, w: number) =>
+        (v.data[base + (d * H + h) * W + w] - min) / span;
     planes.forEach((p, a) => {
       const ctx = canvases[a].getContext('2d')!;
       const img = ctx.createImageData(p.w, p.h);
@@ -391,7 +401,7 @@ function renderVolume(box: HTMLElement, title: string, v: Volume, note: string) 
         }
       }
       ctx.putImageData(img, 0, 0);
-      labels[a].textContent = `${p.axis} = ${idx[a]} (${a === 0 ? 'H × W' : a === 1 ? 'D × W' : 'D × H'})`;
+      labels[a].textContent = `${p.axis} = ${idx[a]} (${p.shows})`;
     });
     const bctx = bar.getContext('2d')!;
     const bimg = bctx.createImageData(128, 1);
@@ -404,10 +414,11 @@ function renderVolume(box: HTMLElement, title: string, v: Volume, note: string) 
   draw();
 }
 
+interface Source {id: string; text: string; volume: Volume; note: string}
 /** The sources of the output viewer for the chosen model: ours per backend, PyTorch, |diff|. */
-function viewSources(model: string): Array<{id: string, text: string, volume: Volume, note: string}> {
+function viewSources(model: string): Source[] {
   const a = assets.get(model)!;
-  const out: Array<{id: string, text: string, volume: Volume, note: string}> = [];
+  const out: Source[] = [];
   for (const r of results.values()) {
     if (r.model !== model) continue;
     out.push({id: `ours:${r.backend}`, text: `ours on ${r.backend}`, volume: r.output,
@@ -438,8 +449,8 @@ function renderViews(prefer?: string) {
       sources.find(s => s.id === `ours:${current}`) ?? sources[0];
   sel.value = preferred.id;
   $('#view-note').textContent = spec.what;
-  renderVolume($('#view-input'), 'input',
-               a.input, `${fmtShape(a.input.shape)}${a.input.shape.length === 2 ? ' latent z' : ''}`);
+  const z = a.input.shape.length === 2 ? ' latent z' : '';
+  renderVolume($('#view-input'), 'input', a.input, `${fmtShape(a.input.shape)}${z}`);
   renderVolume($('#view-output'), `output: ${preferred.text}`, preferred.volume, preferred.note);
 }
 
@@ -447,14 +458,17 @@ function renderViews(prefer?: string) {
 
 const PREFIXES = ['', 'model_state_dict.', 'state_dict.', 'model.', 'module.'];
 
-/** The demo model and prefix whose keys the state_dict's keys match best (count of matches). */
-function bestMatch(keys: string[]): {model: string, prefix: string, matches: number} {
+/**
+ * The model of `candidates` and the prefix under which the most of `keys` are that model's
+ * weights (the first on ties; model '' when none matches).
+ */
+function bestMatch(keys: string[], candidates: ModelSpec[] = MODELS) {
   let best = {model: '', prefix: '', matches: 0};
-  for (const m of MODELS) {
+  for (const m of candidates) {
     const own = new Set(assets.get(m.name)!.keys);
     for (const prefix of PREFIXES) {
-      const matches = keys.filter(k => k.startsWith(prefix) && own.has(k.slice(prefix.length))).length;
-      if (matches > best.matches) best = {model: m.name, prefix, matches};
+      const matches = keys.filter(k => k.startsWith(prefix) && own.has(k.slice(prefix.length)));
+      if (matches.length > best.matches) best = {model: m.name, prefix, matches: matches.length};
     }
   }
   return best;
@@ -490,16 +504,15 @@ async function loadUserFile(file: File) {
     }
     const keys = Object.keys(sd);
     const choice = $<HTMLSelectElement>('#sd-model').value;
-    const match = bestMatch(keys);
-    const modelName = choice === 'auto' ? (match.model || MODELS[0].name) : choice;
+    const auto = bestMatch(keys);
+    const modelName = choice === 'auto' ? (auto.model || MODELS[0].name) : choice;
     const spec = MODELS.find(m => m.name === modelName)!;
-    const prefix = match.model === modelName ? match.prefix :
-        (bestMatchFor(keys, modelName)?.prefix ?? '');
+    const {prefix} = bestMatch(keys, [spec]);
+    const options = {strict: false, mapping: spec.options.mapping, ...(prefix ? {prefix} : {})};
     const model = spec.build();
     let r;
     try {
-      r = assignStateDict(model, sd, {strict: false, mapping: spec.options.mapping,
-                                      ...(prefix ? {prefix} : {})});
+      r = assignStateDict(model, sd, options);
     } catch (e) {
       model.dispose();
       $('#sd-summary').textContent = `${file.name} → ${modelName}: not loaded`;
@@ -545,8 +558,7 @@ async function loadUserFile(file: File) {
         (choice === 'auto' ? ' (architecture chosen by key match)' : '');
     // Run it on the current backend, and compare with PyTorch's output of the shipped weights.
     if (current && r.missingKeys.length < total) {
-      const out = await runWith(spec, sd, {strict: false, mapping: spec.options.mapping,
-                                            ...(prefix ? {prefix} : {})});
+      const out = await runWith(spec, sd, options);
       userRun = {model: modelName, file: file.name, output: out.output, backend: current};
       const tol = tolerance(current);
       const same = out.diff <= tol * Math.max(out.scale, 1e-6);
@@ -563,16 +575,6 @@ async function loadUserFile(file: File) {
     if (sd) tf.dispose(Object.values(sd));
     busy = false;
   }
-}
-
-function bestMatchFor(keys: string[], model: string) {
-  const own = new Set(assets.get(model)!.keys);
-  let best: {prefix: string, matches: number}|null = null;
-  for (const prefix of PREFIXES) {
-    const matches = keys.filter(k => k.startsWith(prefix) && own.has(k.slice(prefix.length))).length;
-    if (!best || matches > best.matches) best = {prefix, matches};
-  }
-  return best;
 }
 
 function wireWeights() {
