@@ -168,7 +168,11 @@ async function probe(name: BackendName): Promise<{ok: boolean, reason: string, l
         `${f32 ? 'float32' : 'float16'} textures`, label: 'webgl'};
   }
   if (name === 'wasm') return {ok: true, reason: 'tfjs-backend-wasm + our cores', label: 'wasm'};
-  return {ok: true, reason: 'WebGPU', label: name};
+  // tfjs-backend-webgpu keeps the adapter's vendor and architecture (private fields).
+  const info = (tf.backend() as {adapterInfo?: {vendor?: string, architecture?: string}})
+      .adapterInfo;
+  const adapter = [info?.vendor, info?.architecture].filter(Boolean).join(' ');
+  return {ok: true, reason: `WebGPU${adapter ? ` (adapter: ${adapter})` : ''}`, label: name};
 }
 
 function tolerance(backend: string): number {
