@@ -46,6 +46,9 @@ describe('browser demo page (npm run demo:web)', () => {
   let mainResponseCsp: string|undefined;
   const requests: string[] = [], failedRequests: string[] = [], pageErrors: string[] = [];
 
+  /** The page's live tensor count after its last run or load (main.ts noteTensors). */
+  const tensors = () => page.getAttribute('#status', 'data-tensors');
+
   beforeAll(async () => {
     // Throws, failing every spec below with install instructions, when there is no Chromium.
     const executablePath = findChrome();
@@ -115,6 +118,7 @@ describe('browser demo page (npm run demo:web)', () => {
                                     bs => bs.map(b => b.getAttribute('data-backend')!));
     expect(names.length).toBeGreaterThan(0);
     for (const name of names) {
+      await page.$eval('#status', e => e.removeAttribute('data-tensors'));
       await page.click(`.backend[data-backend="${name}"]`);
       await page.waitForFunction(n => {
         const bs = document.querySelectorAll(`.badge[data-backend="${n}"]`);
@@ -126,6 +130,8 @@ describe('browser demo page (npm run demo:web)', () => {
         row: b.closest('tr')!.textContent,
       })));
       expect(badges.map(b => b.model)).toEqual(MODELS);
+      await page.waitForSelector('#status[data-tensors]', {state: 'attached'});
+      expect(await tensors()).withContext(`tensors left after the ${name} runs`).toBe('0');
       for (const b of badges) {
         expect(b.status).withContext(`${name} ${b.model}: ${b.row}`).toBe('pass');
         expect(b.row).toContain('1e-4 × max|PyTorch|');
@@ -174,9 +180,14 @@ describe('browser demo page (npm run demo:web)', () => {
                       model = 'auto') {
     await page.selectOption('#sd-model', model);
     await page.$eval('#sd-report', e => e.removeAttribute('data-status'));
+    await page.$eval('#status', e => e.removeAttribute('data-tensors'));
     await page.setInputFiles('#sd-file', file);
     await page.waitForSelector('#sd-report[data-status=ok], #sd-report[data-status=error]',
                                {state: 'attached', timeout: T});
+    await page.waitForFunction(() => document.querySelector('#status')!.getAttribute(
+        'data-tensors') != null);
+    expect(await tensors()).withContext(`tensors left after loading ${JSON.stringify(
+        typeof file === 'string' ? file : file.name)}`).toBe('0');
     return page.$eval('#sd-report', e => e.getAttribute('data-status'));
   }
   const rows = () => page.$$eval('#sd-report tbody tr', rs => rs.map(r => ({

@@ -82,7 +82,8 @@ const errorText = (e: unknown) => e instanceof Error ? e.message : String(e);
 const fmtShape = (s: readonly number[]) => `[${s.join(', ')}]`;
 
 const assets = new Map<string, Assets>();
-const results = new Map<string, Result>();  // `${backend}/${model}`
+/** `${backend}/${model}` → its run, or the error it threw. */
+const results = new Map<string, Result|{backend: string, model: string, error: string}>();
 const available = new Map<BackendName, {ok: boolean, reason: string, label: string}>();
 let current: BackendName|null = null;
 let busy = false;
@@ -236,6 +237,12 @@ function renderResults(running?: {backend: string, model: string}) {
   const keys = new Set(rows.map(r => `${r.backend}/${r.model}`));
   for (const r of rows) {
     const label = available.get(r.backend as BackendName)?.label ?? r.backend;
+    if ('error' in r) {
+      body.append(el('tr', {}, el('td', {text: label}), el('td', {text: r.model}),
+          el('td', {colspan: '4', class: 'error', text: r.error}),
+          el('td', {}, badge(r.backend, r.model, 'error', 'ERROR')), el('td')));
+      continue;
+    }
     body.append(el('tr', {}, el('td', {text: label}),
         el('td', {text: r.model}), el('td', {text: fmtShape(r.output.shape)}),
         el('td', {class: 'num', text: r.diff.toExponential(2)}),
@@ -293,17 +300,21 @@ async function selectBackend(name: BackendName) {
                           pass: r.diff <= tol * Math.max(r.scale, 1e-6), ...r});
         renderResults();
       } catch (e) {
+        results.set(key, {backend: name, model: m.name, error: errorText(e)});
         renderResults();
-        $('#results tbody').append(el('tr', {}, el('td', {text: name}), el('td', {text: m.name}),
-            el('td', {colspan: '5', class: 'error', text: errorText(e)}),
-            el('td', {}, badge(name, m.name, 'error', 'ERROR'))));
       }
     }
   } finally {
     busy = false;
     setButtons(true);
+    noteTensors();
   }
   renderViews(`ours:${name}`);
+}
+
+/** The live tensor count, for the test's leak check (nothing outlives a run or a load). */
+function noteTensors() {
+  $('#status').dataset.tensors = String(tf.memory().numTensors);
 }
 
 function setButtons(enabled: boolean) {
@@ -424,7 +435,7 @@ function viewSources(model: string): Source[] {
   const a = assets.get(model)!;
   const out: Source[] = [];
   for (const r of results.values()) {
-    if (r.model !== model) continue;
+    if (r.model !== model || 'error' in r) continue;
     out.push({id: `ours:${r.backend}`, text: `ours on ${r.backend}`, volume: r.output,
               note: `${fmtShape(r.output.shape)}, computed on ${r.backend}`});
     const diff = r.output.data.map((x, i) => Math.abs(x - a.output.data[i]));
@@ -553,7 +564,6 @@ async function loadUserFile(file: File) {
                     text: 'not loaded: missing from the file (keeps its initial value)'})));
     }
     report.hidden = false;
-    report.dataset.status = 'ok';
     const total = assets.get(modelName)!.keys.length;
     $('#sd-summary').textContent = `${file.name} → ${modelName}` +
         `${prefix ? ` (prefix '${prefix}')` : ''}: ${loaded} of ${total} weights loaded, ` +
@@ -573,11 +583,14 @@ async function loadUserFile(file: File) {
       $<HTMLSelectElement>('#view-model').value = modelName;
       renderViews('user');
     }
+    // Settled (the test waits for this): the report is shown and the run, if any, is done.
+    report.dataset.status = 'ok';
   } catch (e) {
     showLoadError(errorText(e));
   } finally {
     if (sd) tf.dispose(Object.values(sd));
     busy = false;
+    noteTensors();
   }
 }
 
