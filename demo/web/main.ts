@@ -7,7 +7,8 @@
  * per-key report. Everything it loads comes from the served folder.
  *
  * test/demo_web_node_test.ts drives it through these hooks: `#status[data-ready]`
- * ('true' | 'error'), `.backend[data-backend]` buttons (disabled + `data-reason` when
+ * ('true' | 'error') and `#status[data-tensors]` (tf.memory().numTensors after the last run or
+ * load), `.backend[data-backend]` buttons (disabled + `data-reason` when
  * unavailable), `.badge[data-backend][data-model][data-status]` ('running' | 'pass' | 'fail' |
  * 'error'), `#view-input` / `#view-output` canvases, `#sd-file`, `#sd-report[data-status]`
  * ('ok' | 'error') and `#sd-error`.
