@@ -285,7 +285,7 @@ function spawn(p: Pool, index: number): Slot {
     const w = new Worker(WORKER_SOURCE, {eval: true, workerData: data});
     w.unref();  // never keeps the process alive; blocked in Atomics.wait between calls
     const ready = new Promise<boolean>(resolve => {
-      w.on('message', m => {
+      w.once('message', m => {  // `on` would keep the process alive
         const e = (m as {error?: string}).error;
         if (e != null) p.failed = e;
         resolve(e == null);
@@ -349,6 +349,11 @@ let threadedCalls = 0;
 /** Tests only: how many calls have run on more than one thread so far. */
 export function threadedCallsForTests(): number {
   return threadedCalls;
+}
+
+/** Tests only: the bytes of the pool's shared memory (0: no pool). */
+export function poolMemoryBytesForTests(): number {
+  return pool?.memory.buffer.byteLength ?? 0;
 }
 
 /** Tests only: how many workers the pool holds (started, ready or not). */
