@@ -26,7 +26,7 @@ function runChild(env: Record<string, string> = {}): Promise<Run> {
     const child = spawn(process.execPath, ['--import', 'tsx', 'test/threads_child.ts'],
                         {env: {...process.env, ...env}, stdio: ['ignore', 'pipe', 'pipe']});
     let stdout = '', stderr = '', last = Date.now();
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60000);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30000);  // before the spec times out
     child.stdout.on('data', (d: Buffer) => {
       stdout += String(d);
       last = Date.now();

@@ -39,6 +39,12 @@ const READY = 16, AGEN = READY + MAX_THREADS, ARANK = AGEN + MAX_THREADS;
 const TASKS = ARANK + MAX_THREADS, TASK_INTS = 8;
 const CTRL_INTS = TASKS + MAX_TASKS * TASK_INTS;
 const CTRL_BYTES = Math.ceil(CTRL_INTS * 4 / 16) * 16;
+/**
+ * How long (ms) a worker spins after its share of a call before it sleeps in Atomics.wait, and
+ * how long the caller spins for the workers before it does: a wake-up costs tens of
+ * microseconds, more on a loaded machine.
+ */
+const SPIN_MS = 0;
 
 /** The core's drivers a task can run (a task's first slot is an index here). */
 const ENTRIES = ['forward', 'forwardImplicit', 'conv3d', 'conv3dImplicit', 'weightGrad',
@@ -66,13 +72,20 @@ function serve(d, post) {
   let served = Atomics.load(c, ${AGEN} + me);
   Atomics.store(c, ${READY} + me, 1);
   post({ready: true});
+  let idleSince = 0;
   for (;;) {
     const seen = Atomics.load(c, ${GEN});
     const a = Atomics.load(c, ${AGEN} + me);
     if (a === served) {
-      Atomics.wait(c, ${GEN}, seen);
+      // Spin a little after a generation (calls often come back to back), then sleep.
+      if (idleSince === 0) idleSince = performance.now();
+      if (performance.now() - idleSince > ${SPIN_MS}) {
+        Atomics.wait(c, ${GEN}, seen);
+        idleSince = 0;
+      }
       continue;
     }
+    idleSince = 0;
     served = a;
     const rank = Atomics.load(c, ${ARANK} + me), n = c[${NTASKS}], R = c[${NRANKS}];
     try {
@@ -107,6 +120,7 @@ interface NodeProcess {
 interface NodeWorker {
   unref(): void;
   on(event: string, fn: (v: unknown) => void): void;
+  once(event: string, fn: (v: unknown) => void): void;
   terminate(): Promise<number>;
 }
 interface WorkerThreads {
@@ -396,9 +410,9 @@ function runTasks(p: Pool, ntasks: number, workers: number[]): void {
   } catch (e) {
     error = e;
   }
-  const block = canBlock();
+  const block = canBlock(), start = performance.now();
   for (let v; (v = Atomics.load(c, PENDING)) !== 0;) {
-    if (block) Atomics.wait(c, PENDING, v);
+    if (block && performance.now() - start > SPIN_MS) Atomics.wait(c, PENDING, v);
   }
   if (error != null) throw error;
   if (c[ERROR] !== 0) throw new Error('tfjs-convtranspose3d: a worker thread of the core failed');
