@@ -27,7 +27,7 @@
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 import {depthChunk} from '../cpu/compute.js';
 import {CORE_SHARED_WASM_BASE64} from './core_shared_wasm.js';
-import {base64Bytes, checkLengths, copyOut, type CoreExports, finiteInputs, implicitFits, PARAMS_BYTES, wasmSimdSupported, writeParams} from './simd_core.js';
+import {base64Bytes, checkLengths, type CoreExports, finiteInputs, implicitFits, PARAMS_BYTES, uninitFloat32, wasmSimdSupported, writeParams} from './simd_core.js';
 
 /** Most threads `setNumThreads` takes. */
 export const MAX_THREADS = 256;
@@ -659,7 +659,10 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
     const s = py >> 2, d = q >> 2;
     for (let i = 0; i < yLen; i++) out[s + i] += out[d + i];
   }
-  return copyOut(out, py >> 2, yLen);
+  // Not copyOut's `slice` fallback (browsers): slicing a shared buffer is element by element.
+  const result = uninitFloat32(yLen) ?? new Float32Array(yLen);
+  result.set(out.subarray(py >> 2, (py >> 2) + yLen));
+  return result;
 }
 
 export function threadedConvTranspose3dForward(
