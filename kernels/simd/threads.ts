@@ -610,7 +610,15 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
     if (t.gather) gathers.set(t, h.alloc(info.inChannels * (t.gather[1] - t.gather[0]) * kvol));
   }
   const work = Array.from({length: R}, () => h.alloc(perRank));
-  const heap = h.commit();
+  // Every thread's work memory on top of the call's: beyond 3 GiB (or if the memory cannot
+  // grow) the call runs on one thread, in the one-thread build's own memory.
+  if (h.next > 3 * 2 ** 30) return undefined;
+  let heap: Float32Array;
+  try {
+    heap = h.commit();
+  } catch {
+    return undefined;
+  }
   heap.set(a, pa >> 2);
   heap.set(b, pb >> 2);
   if (bias) heap.set(bias, pbias >> 2);
