@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import {convTranspose3d, convTranspose3dWeightGrad, getNumThreads, numThreadsReason, ready, setNumThreads} from '../src/index.js';
-import {setMinFlopsPerThreadForTests, threadedCallsForTests} from '../kernels/simd/threads.js';
+import {DEFAULT_MIN_FLOPS_PER_THREAD, setMinFlopsPerThreadForTests, threadedCallsForTests} from '../kernels/simd/threads.js';
 import {expectClose} from './util.js';
 
 const isolated = (globalThis as {crossOriginIsolated?: boolean}).crossOriginIsolated === true;
@@ -18,7 +18,7 @@ describe('threads in a browser', () => {
   });
   afterAll(async () => {
     setNumThreads(1);
-    setMinFlopsPerThreadForTests(2e6);
+    setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
     await tf.setBackend(previous);
   });
 

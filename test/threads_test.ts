@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {spawn} from 'node:child_process';
 import {availableParallelism} from 'node:os';
 import {conv3d, convTranspose3d, convTranspose3dWeightGrad, getNumThreads, numThreadsReason, setCpuImplementation, setNumThreads} from '../src/index.js';
-import {loadThreads, poolMemoryBytesForTests, poolWorkerCountForTests, setMinFlopsPerThreadForTests, threadedCallsForTests} from '../kernels/simd/threads.js';
+import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, poolMemoryBytesForTests, poolWorkerCountForTests, setMinFlopsPerThreadForTests, threadedCallsForTests} from '../kernels/simd/threads.js';
 import {expectClose, expectNoLeak} from './util.js';
 
 interface Run {
@@ -124,7 +124,7 @@ function runAll(c: Case, x: tf.Tensor, w: tf.Tensor, b: tf.Tensor, big: tf.Tenso
 describe('the thread pool at edge cases', () => {
   beforeAll(() => setMinFlopsPerThreadForTests(0));
   afterAll(() => {
-    setMinFlopsPerThreadForTests(2e6);
+    setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
     setNumThreads(1);
     setCpuImplementation('auto');
   });

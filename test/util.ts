@@ -2,7 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {setCpuImplementation} from '../src/index.js';
 import {setImplicitPaths} from '../kernels/simd/simd_core.js';
-import {loadThreads, setMinFlopsPerThreadForTests, setNumThreads} from '../kernels/simd/threads.js';
+import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, setMinFlopsPerThreadForTests, setNumThreads} from '../kernels/simd/threads.js';
 
 export interface FixtureArray {shape: number[]; data: number[]}
 
@@ -88,14 +88,14 @@ export function describeWithBackends(
         setCpuImplementation(impl === 'js' ? 'js' : 'auto');
         setImplicitPaths(impl !== 'cols');
         setNumThreads(impl === '2t' ? 2 : 1);
-        setMinFlopsPerThreadForTests(impl === '2t' ? 0 : 2e6);
+        setMinFlopsPerThreadForTests(impl === '2t' ? 0 : DEFAULT_MIN_FLOPS_PER_THREAD);
         if (impl === '2t') await loadThreads();
       });
       afterAll(async () => {
         setCpuImplementation('auto');
         setImplicitPaths(true);
         setNumThreads(1);
-        setMinFlopsPerThreadForTests(2e6);
+        setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
         await tf.setBackend(previous);
       });
       fn(backend);

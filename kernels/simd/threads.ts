@@ -133,6 +133,9 @@ interface BrowserWorker {
   terminate(): void;
 }
 
+/** CommonJS' `require` (the CJS bundle); undefined in ES modules. */
+declare const require: ((name: string) => unknown)|undefined;
+
 const proc = (globalThis as {process?: NodeProcess}).process;
 const isNode = proc?.versions?.node != null;
 
@@ -246,9 +249,14 @@ export function numThreadsReason(): string|null {
       `the worker threads failed to start (${pool.failed})` : null);
 }
 
-let minFlopsPerThread = 2e6;
+/**
+ * FLOPs per thread below which fewer threads are used: a hand-off costs ≈ 70 µs on the
+ * development VM, and S1, S4–S6 (7 MFLOP) lost on two threads (README, "Two threads").
+ */
+export const DEFAULT_MIN_FLOPS_PER_THREAD = 8e6;
+let minFlopsPerThread = DEFAULT_MIN_FLOPS_PER_THREAD;
 
-/** Tests only: the work (FLOPs) per thread below which fewer threads are used (default 2e6). */
+/** Tests only: the work (FLOPs) per thread below which fewer threads are used. */
 export function setMinFlopsPerThreadForTests(flops: number): void {
   minFlopsPerThread = flops;
 }

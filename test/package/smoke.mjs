@@ -11,12 +11,12 @@ import * as m from 'tfjs-convtranspose3d';
   // Large enough for the thread pool (two threads): its workers start from the bundle's inlined
   // source and must not keep the process alive.
   m.setNumThreads(2);
-  const big = m.convTranspose3d(tf.ones([1, 16, 8, 8, 8]), tf.ones([16, 16, 3, 3, 3]), null,
+  const big = m.convTranspose3d(tf.ones([1, 32, 8, 8, 8]), tf.ones([32, 32, 3, 3, 3]), null,
                                 {stride: 2});
   const bigSum = (await tf.sum(big).data())[0], numThreads = m.getNumThreads();
   m.setNumThreads(1);
-  const bigSum1 = (await tf.sum(m.convTranspose3d(tf.ones([1, 16, 8, 8, 8]),
-      tf.ones([16, 16, 3, 3, 3]), null, {stride: 2})).data())[0];
+  const bigSum1 = (await tf.sum(m.convTranspose3d(tf.ones([1, 32, 8, 8, 8]),
+      tf.ones([32, 32, 3, 3, 3]), null, {stride: 2})).data())[0];
   console.log(JSON.stringify({y: y.shape, sum: (await tf.sum(y).data())[0], g: g.shape,
                               ready: isReady, threads: bigSum === bigSum1 && bigSum > 0, numThreads,
                               layer: m.layers.convTranspose1d(
