@@ -103,6 +103,12 @@ export default function(config) {
         ],
       },
     },
+    // KARMA_ISOLATED=1: the pages are cross-origin isolated (COOP/COEP), so SharedArrayBuffer
+    // and the thread pool (kernels/simd/threads.ts, test/threads_browser_test.ts) are there.
+    customHeaders: process.env.KARMA_ISOLATED === '1' ? [
+      {match: '.*', name: 'Cross-Origin-Opener-Policy', value: 'same-origin'},
+      {match: '.*', name: 'Cross-Origin-Embedder-Policy', value: 'require-corp'},
+    ] : [],
     client: {
       jasmine: {random: false, timeoutInterval: 120000},
       // KARMA_BACKENDS=webgpu,cpu …: the parity suites' backends (test/util.ts testBackends).

@@ -1,5 +1,8 @@
 #!/usr/bin/python3
-"""Times PyTorch (one thread) on the shapes given as JSON on stdin; prints JSON ms per shape."""
+"""Times PyTorch on the shapes given as JSON on stdin; prints JSON ms per shape.
+
+Threads: argv[1] (default 1), for torch.set_num_threads; the caller sets OPENBLAS_NUM_THREADS alike.
+"""
 import json
 import sys
 
@@ -7,9 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch_timing import median
 
-torch.set_num_threads(1)
+torch.set_num_threads(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
 shapes = json.load(sys.stdin)
-out = {"torch": torch.__version__, "forward": {}, "backward": {}}
+out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "forward": {}, "backward": {}}
 for s in shapes:
     o = s["options"]
     g = o.get("groups", 1)

@@ -21,7 +21,17 @@ export interface TorchEnv {
 
 let cached: TorchEnv|undefined;
 
-export function torchEnv(): TorchEnv {
+/**
+ * PyTorch's environment for `threads` threads (default 1): OPENBLAS_NUM_THREADS set to it (the
+ * script also calls torch.set_num_threads with it).
+ */
+export function torchEnv(threads = 1): TorchEnv {
+  const t = oneThreadEnv();
+  return threads === 1 || !t.available ? t :
+      {...t, env: {...t.env, OPENBLAS_NUM_THREADS: String(threads)}};
+}
+
+function oneThreadEnv(): TorchEnv {
   if (cached) return cached;
   if (process.env.BENCH_NO_TORCH || !existsSync(PYTHON)) {
     return cached = {available: false, env: process.env, blas: 'none'};

@@ -61,6 +61,7 @@ export type {SafetensorsEntry, SafetensorsLoadOptions} from './io/safetensors.js
 export {DEFAULT_LIMITS as LOAD_LIMIT_DEFAULTS} from './io/limits.js';
 // Why the cpu kernels run on the JS core (no SIMD, a CSP refusal, a compile error, …), or null.
 export {cpuImplementationReason} from '../kernels/cpu/dispatch.js';
+export {getNumThreads, numThreadsReason, setNumThreads} from '../kernels/simd/threads.js';
 
 // ---- padding (F.pad) ----
 export {pad, padInfo} from './padding.js';

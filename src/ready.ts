@@ -3,10 +3,16 @@
  * (false; it never rejects). Node compiles it at import, so this resolves at once; browsers
  * compile it here, asynchronously, and our cpu kernels use the pure-JS core until then. On false
  * the reason (no SIMD, a Content-Security-Policy without 'wasm-unsafe-eval', a compile error) is
- * printed once with console.warn and returned by `cpuImplementationReason()`.
+ * printed once with console.warn and returned by `cpuImplementationReason()`. It also starts the
+ * thread pool's workers (kernels/simd/threads.ts; `getNumThreads()` − 1 of them) and waits until
+ * they are up; where threads are unavailable (a page that is not cross-origin isolated)
+ * `numThreadsReason()` says why, and the kernels run on one thread.
  */
 import {loadWasmCore} from '../kernels/simd/simd_core.js';
+import {loadThreads} from '../kernels/simd/threads.js';
 
-export function ready(): Promise<boolean> {
-  return loadWasmCore();
+export async function ready(): Promise<boolean> {
+  const on = await loadWasmCore();
+  if (on) await loadThreads().catch(() => 1);
+  return on;
 }

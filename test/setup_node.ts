@@ -15,10 +15,11 @@ tf.env().set('IS_TEST', true);
 registerCpuStandIn();
 export const tfjsNode = await loadTfjsNode();
 // Every parity suite runs on cpu (WebAssembly SIMD core), cpu with the pure-JS core, cpu with the
-// SIMD core's cols paths (the fallback of its implicit-GEMM paths), wasm, the composite kernels on
-// the cpu stand-in, and tfjs-node's backend when it is installed.
+// SIMD core's cols paths (the fallback of its implicit-GEMM paths), cpu and wasm with the core on
+// two threads (every call cut between them), wasm, the composite kernels on the cpu stand-in, and
+// tfjs-node's backend when it is installed.
 (globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]}).TFJS_CT3D_TEST_BACKENDS = [
-  'cpu', 'cpu:js', 'cpu:cols', 'wasm', CPU_STAND_IN, ...(tfjsNode.available ? ['tensorflow'] : []),
+  'cpu', 'cpu:js', 'cpu:cols', 'cpu:2t', 'wasm', 'wasm:2t', CPU_STAND_IN, ...(tfjsNode.available ? ['tensorflow'] : []),
 ];
 
 beforeAll(async () => {

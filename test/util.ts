@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {setCpuImplementation} from '../src/index.js';
 import {setImplicitPaths} from '../kernels/simd/simd_core.js';
+import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, setMinFlopsPerThreadForTests, setNumThreads} from '../kernels/simd/threads.js';
 
 export interface FixtureArray {shape: number[]; data: number[]}
 
@@ -70,7 +71,8 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
 /**
  * `describe` once per test backend, with that backend active inside; `fn` gets the tfjs backend
  * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite, `:cols` the
- * WebAssembly core's chunked cols paths (the fallback of its implicit-GEMM paths).
+ * WebAssembly core's chunked cols paths (the fallback of its implicit-GEMM paths), `:2t` two
+ * threads (kernels/simd/threads.ts) for every call, however small; the others run one thread.
  */
 export function describeWithBackends(
     name: string, fn: (backend: string) => void, only: (label: string) => boolean = () => true) {
@@ -85,10 +87,15 @@ export function describeWithBackends(
         await tf.ready();
         setCpuImplementation(impl === 'js' ? 'js' : 'auto');
         setImplicitPaths(impl !== 'cols');
+        setNumThreads(impl === '2t' ? 2 : 1);
+        setMinFlopsPerThreadForTests(impl === '2t' ? 0 : DEFAULT_MIN_FLOPS_PER_THREAD);
+        if (impl === '2t') await loadThreads();
       });
       afterAll(async () => {
         setCpuImplementation('auto');
         setImplicitPaths(true);
+        setNumThreads(1);
+        setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
         await tf.setBackend(previous);
       });
       fn(backend);

@@ -7,6 +7,7 @@
  */
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 import {wasmBiasGrad, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmCoreOffReason} from '../simd/simd_core.js';
+import {threadedConv3dForward, threadedConvTranspose3dForward, threadedWeightGrad} from '../simd/threads.js';
 import {biasGradient, conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
 
 export type CpuImplementation = 'js'|'wasm'|'auto';
@@ -94,7 +95,10 @@ export function computeConvTranspose3d(
     x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, w.length, numel(info.outShape), colsSize(info));
-  // null from the wasm core: a non-finite input, which the JS core propagates as PyTorch does.
+  // null from the wasm core: a non-finite input, which the JS core propagates as PyTorch does;
+  // undefined from the thread pool: one thread (too little work, or no threads).
+  const t = c ? threadedConvTranspose3dForward(x, w, bias, info) : undefined;
+  if (t !== undefined) return t ?? convTranspose3dForward(x, w, bias, info);
   return (c && wasmConvTranspose3dForward(c, x, w, bias, info)) ??
       convTranspose3dForward(x, w, bias, info);
 }
@@ -103,12 +107,16 @@ export function computeConv3d(
     x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, w.length, numel(info.inShape), colsSize(info));
+  const t = c ? threadedConv3dForward(x, w, bias, info) : undefined;
+  if (t !== undefined) return t ?? conv3dForward(x, w, bias, info);
   return (c && wasmConv3dForward(c, x, w, bias, info)) ?? conv3dForward(x, w, bias, info);
 }
 
 export function computeWeightGrad(
     x: Float32Array, dy: Float32Array, info: ConvTranspose3DInfo): Float32Array {
   const c = core(info, x.length, dy.length, numel(info.weightShape), colsSize(info));
+  const t = c ? threadedWeightGrad(x, dy, info) : undefined;
+  if (t !== undefined) return t ?? convTranspose3dWeightGrad(x, dy, info);
   return (c && wasmConvTranspose3dWeightGrad(c, x, dy, info)) ??
       convTranspose3dWeightGrad(x, dy, info);
 }

@@ -14,7 +14,7 @@ import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 import {depthChunk, tapTables} from '../cpu/compute.js';
 import {CORE_WASM_BASE64} from './core_wasm.js';
 
-interface CoreExports {
+export interface CoreExports {
   memory: WebAssembly.Memory;
   SCRATCH_BYTES: WebAssembly.Global;
   heapBase(): number;
@@ -59,7 +59,12 @@ export function wasmSimdSupported(): boolean {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const bin = atob(CORE_WASM_BASE64);
+  return base64Bytes(CORE_WASM_BASE64);
+}
+
+/** The bytes of an embedded (base64) module. */
+export function base64Bytes(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
   const bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   return bytes;
@@ -172,7 +177,7 @@ if (isNode() && wasmSimdSupported()) {
   }
 }
 
-const PARAMS_BYTES = 4096;
+export const PARAMS_BYTES = 4096;
 
 /** Byte layout of one call: 16-byte aligned regions after the parameter block and scratch. */
 class Arena {
@@ -195,8 +200,8 @@ class Arena {
 }
 
 /** Writes the geometry record and per-tap tables into the parameter block (layout: core.ts). */
-function writeParams(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number): number {
-  const par = c.heapBase();
+export function writeParams(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
+                            par = c.heapBase()): number {
   const i32 = new Int32Array(c.memory.buffer, par, PARAMS_BYTES / 4);
   i32.set([
     info.batchSize, info.groups, info.inChannelsPerGroup, info.outChannelsPerGroup,
@@ -228,7 +233,7 @@ type NodeBuffer = {allocUnsafeSlow(size: number): Uint8Array};
  * out ≈ 1.7× faster than with `slice`); the array owns its whole, unpooled buffer, like a plain
  * Float32Array.
  */
-function copyOut(heap: Float32Array, from: number, n: number): Float32Array {
+export function copyOut(heap: Float32Array, from: number, n: number): Float32Array {
   const out = uninitFloat32(n);
   if (out == null) return heap.slice(from, from + n);
   out.set(heap.subarray(from, from + n));
@@ -258,6 +263,11 @@ export function setImplicitPaths(on: boolean): void {
   implicitWorkLimit = on ? 1 << 26 : -1;
 }
 
+/** Whether an implicit path needing `work` floats (−1: not applicable) is taken. */
+export function implicitFits(work: number): boolean {
+  return work >= 0 && work <= implicitWorkLimit;
+}
+
 /**
  * Starts a call: the parameter block written, and the path chosen. `implicitWork(par, scratch)`
  * gives the implicit path's work memory in floats, or −1 where it does not apply; `work` is that,
@@ -269,7 +279,7 @@ function prepare(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
   a.commit();  // the parameter block and scratch exist
   const par = writeParams(c, info, dChunk), scratch = par + PARAMS_BYTES;
   const w = c.axesFit(par) ? implicitWork(par, scratch) : -1;
-  return {a, par, scratch, work: w >= 0 && w <= implicitWorkLimit ? w : -1};
+  return {a, par, scratch, work: implicitFits(w) ? w : -1};
 }
 
 /**
@@ -277,7 +287,7 @@ function prepare(c: CoreExports, info: ConvTranspose3DInfo, dChunk: number,
  * regions, and a short array (a ragged nested array that reached a kernel) would leave the rest
  * of its region holding an earlier call's data, which must never reach a result.
  */
-function checkLengths(fn: string, arrays: Array<[string, Float32Array, number]>): void {
+export function checkLengths(fn: string, arrays: Array<[string, Float32Array, number]>): void {
   for (const [name, a, n] of arrays) {
     if (a.length !== n) {
       throw new Error(`${fn}: ${name} has ${a.length} values, but its shape needs ${n}`);
@@ -300,7 +310,7 @@ function checkLengths(fn: string, arrays: Array<[string, Float32Array, number]>)
  * On a non-finite input the wrappers return null and the caller runs the JS core, which
  * propagates NaN and ±Inf as PyTorch does (test/nonfinite_test.ts).
  */
-function finiteInputs(c: CoreExports, ...regions: Array<[number, number]>): boolean {
+export function finiteInputs(c: CoreExports, ...regions: Array<[number, number]>): boolean {
   return regions.every(([ptr, n]) => c.allFinite(ptr, n) !== 0);
 }
 

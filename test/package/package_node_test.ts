@@ -31,6 +31,8 @@ for (const file of ['smoke.cjs', 'smoke.mjs']) {
       expect(summary.sum).toBe(2 * 2 * 27 * 27);
       expect(summary.g).toEqual([1, 2, 3, 3, 3]);
       expect(summary.ready).toBe(true);
+      expect(summary.threads).withContext('two threads give the one-thread result').toBe(true);
+      expect(summary.numThreads).withContext('the workers started from the bundle').toBe(2);
       expect(summary.layer).toBe('PtConvTranspose1d');
       // Nothing of ours on stderr (no duplicate kernel registrations, no wasm-core warning).
       expect(r.stderr.replace(TFJS_BANNER, '').trim()).toBe('');

@@ -7,7 +7,18 @@ const m = require('tfjs-convtranspose3d');
   const w = tf.ones([2, 2, 3, 3, 3]);
   const y = m.convTranspose3d(tf.ones([1, 2, 3, 3, 3]), w, null, {stride: 2});
   const g = tf.grad(x => tf.sum(m.convTranspose3d(x, w)))(tf.ones([1, 2, 3, 3, 3]));
+  const isReady = await m.ready();
+  // Large enough for the thread pool (two threads): its workers start from the bundle's inlined
+  // source and must not keep the process alive.
+  m.setNumThreads(2);
+  const big = m.convTranspose3d(tf.ones([1, 32, 8, 8, 8]), tf.ones([32, 32, 3, 3, 3]), null,
+                                {stride: 2});
+  const bigSum = (await tf.sum(big).data())[0], numThreads = m.getNumThreads();
+  m.setNumThreads(1);
+  const bigSum1 = (await tf.sum(m.convTranspose3d(tf.ones([1, 32, 8, 8, 8]),
+      tf.ones([32, 32, 3, 3, 3]), null, {stride: 2})).data())[0];
   console.log(JSON.stringify({y: y.shape, sum: (await tf.sum(y).data())[0], g: g.shape,
-                              ready: await m.ready(), layer: m.layers.convTranspose1d(
+                              ready: isReady, threads: bigSum === bigSum1 && bigSum > 0, numThreads,
+                              layer: m.layers.convTranspose1d(
                                   {inChannels: 2, outChannels: 2, kernelSize: 3}).getClassName()}));
 })();
