@@ -4,7 +4,9 @@
 // backend the page lists as available must match PyTorch on the three demo models (a backend
 // listed available that misses parity fails the spec); unavailable ones must say why. The slice
 // canvases must show something; a dropped state_dict must get assignStateDict's per-key report;
-// hostile and garbage files the loader's error. Writes the README's screenshot, docs/demo_web.png.
+// hostile and garbage files the loader's error. Takes a screenshot of the page: into the build's
+// temporary folder normally (so that `npm test` leaves the checkout as it was), and over the
+// README's docs/demo_web.png with UPDATE_SCREENSHOT=1 (`npm run demo:web:screenshot`).
 import {mkdtempSync, readFileSync, rmSync} from 'node:fs';
 import type {Server} from 'node:http';
 import {tmpdir} from 'node:os';
@@ -16,7 +18,6 @@ import {findChrome} from '../scripts/find-chrome.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const asset = (f: string) => join(root, 'demo', 'assets', f);
-const SCREENSHOT = join(root, 'docs', 'demo_web.png');
 // As karma.conf.js: root in CI containers, WebGL 2 and WebGPU on SwiftShader, no network.
 const FLAGS = ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
                '--enable-unsafe-webgpu', '--disable-background-networking',
@@ -274,7 +275,9 @@ describe('browser demo page (npm run demo:web)', () => {
     const violations = await page.evaluate(
         () => (globalThis as {cspViolations?: string[]}).cspViolations ?? []);
     expect(violations).toEqual([]);
-    await page.screenshot({path: SCREENSHOT, fullPage: true});
-    expect(readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
+    const shot = process.env.UPDATE_SCREENSHOT === '1' ? join(root, 'docs', 'demo_web.png') :
+                                                         join(dir, 'demo_web.png');
+    await page.screenshot({path: shot, fullPage: true});
+    expect(readFileSync(shot).subarray(1, 4).toString()).toBe('PNG');
   }, T);
 });
