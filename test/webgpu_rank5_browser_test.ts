@@ -5,6 +5,7 @@
 // WEBGPU_CPU_FORWARD off (small inputs would otherwise run on tfjs' cpu kernels, hiding the GPU
 // path). What docs/webgpu.md ("Whole-network ops") says about them rests on these specs.
 import * as tf from '@tensorflow/tfjs';
+import {linear} from '../src/index.js';
 import {describeWithBackends, expectClose, expectNoLeak} from './util.js';
 
 /** A [2, C, 3, 4, 5] float tensor with values of both signs (deterministic). */
@@ -36,6 +37,14 @@ const CASES: Case[] = [
   {name: 'gradient of concatenate axis 1 (slices)',
    run: (a, b) => tf.grads((u: tf.Tensor, v: tf.Tensor) =>
        tf.sum(tf.mul(tf.concat([u, v], 1), tf.concat([u, v], 1))))([a, b])},
+  // Ours: F.linear with a 1-D weight [W] on a rank-5 input (a rank-1 operand < 128 elements is
+  // the pattern tfjs-webgpu gets wrong on rank 5; linear flattens to [m, W] first).
+  {name: 'our linear with a 1-D weight on a rank-5 input (and its gradients)',
+   run: a => {
+     const w = tf.range(-2, 3), b = tf.scalar(0.5);
+     return [linear(a, w, b), ...tf.grads((u: tf.Tensor, v: tf.Tensor) =>
+         tf.sum(tf.square(linear(u, v, b))))([a, w])];
+   }},
   {name: 'gradient of reLU and sigmoid',
    run: a => tf.grad((u: tf.Tensor) => tf.sum(tf.sigmoid(tf.relu(u))))(a)},
 ];
