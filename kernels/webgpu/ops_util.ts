@@ -6,9 +6,14 @@
  * rank, and for rank 5 that type is a `vec5` struct that several of its own snippets index like
  * a vector: the shader fails to compile, with only a console warning, and the output is left
  * unwritten. So every program here sees its inputs and output as 1-D (`i32` shapes), reads the
- * buffers directly and does its index arithmetic on our own i32 uniforms. Sizes are uniforms, so
- * a new input size compiles nothing; only what changes the code (mode, pooling window) is baked
- * into the source and the shader key.
+ * buffers directly and does its index arithmetic on our own i32 uniforms. Sizes are uniforms;
+ * only what changes the code (mode, pooling window) is baked into the source and our shader key.
+ *
+ * tfjs' pipeline key (`makeShaderKey`) also appends, per input, its broadcast dims against the
+ * output and whether its shape equals the output's, and whether the dispatch is flat. With
+ * inputs `[n]`, an output `[size, 1]` and a dispatch that is never flat (y ≥ 2), none of these
+ * depends on the sizes, so a new input size compiles nothing (as kernels/webgpu/webgpu_util.ts
+ * does for the convolutions; test/webgpu_ops_browser_test.ts counts the pipelines).
  *
  * Only types are imported from tfjs-backend-webgpu: importing this package never loads it.
  */
@@ -34,6 +39,18 @@ export function intUniforms(...decls: Array<[string, number]>): string {
 const WORKGROUP_SIZE = 64;
 
 /**
+ * `workgroups` 1-D workgroups as a dispatch that is never flat (y ≥ 2) and within WebGPU's 65535
+ * workgroups per dimension; the extra invocations are idle (index ≥ uniforms.size).
+ */
+function dispatchFor(workgroups: number): [number, number, number] {
+  const max = 65535;
+  if (workgroups <= 2 * max) return [Math.max(1, Math.ceil(workgroups / 2)), 2, 1];
+  const y = Math.ceil(workgroups / max);
+  if (y > max) throw new Error(`webgpu: ${workgroups} workgroups exceed WebGPU's dispatch limit`);
+  return [max, y, 1];
+}
+
+/**
  * One invocation per output element: `index` is the flat output index (below `uniforms.size`),
  * the output buffer is `result`, input `name` is the buffer `name` (array<f32> or array<i32>).
  * `helpers` is module-scope WGSL (functions, constants), `body` the work for one index.
@@ -52,14 +69,13 @@ export class FlatProgram implements WebGPUProgram {
 
   constructor(key: string, size: number, variableNames: string[], uniforms: string,
               helpers: string, body: string) {
-    this.outputShape = [size];
+    this.outputShape = [size, 1];
     this.shaderKey = key;
     this.variableNames = variableNames;
     this.uniforms = uniforms;
     this.helpers = helpers;
     this.body = body;
-    // runWebGPUProgram spreads a dispatch too wide for one dimension over y and z itself.
-    this.dispatch = [Math.ceil(size / WORKGROUP_SIZE), 1, 1];
+    this.dispatch = dispatchFor(Math.ceil(size / WORKGROUP_SIZE));
   }
 
   getUserCode(): string {
