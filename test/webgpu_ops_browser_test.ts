@@ -1,7 +1,8 @@
-// Our whole-network kernels on webgpu compile nothing for a new input size: sizes are uniforms,
+// Our whole-network kernels on webgpu compile nothing for a new input size (sizes are uniforms,
 // and the views tfjs-webgpu sees (inputs [n], output [size, 1], a dispatch never flat) keep its
-// pipeline key independent of the sizes (kernels/webgpu/ops_util.ts). Counted in tfjs-webgpu's
-// pipeline cache, our programs only (their keys start with `pt`).
+// pipeline key independent of the sizes: kernels/webgpu/ops_util.ts), counted in tfjs-webgpu's
+// pipeline cache, our programs only (their keys start with `pt`); and outputs too large for one
+// row of workgroups are written whole.
 import * as tf from '@tensorflow/tfjs-core';
 import {avgPool3d, batchNorm, groupNorm, instanceNorm, interpolate, maxPool3d, pad} from '../src/index.js';
 import {describeWithBackends, expectNoLeak} from './util.js';
@@ -40,9 +41,9 @@ const FAMILIES: Family[] = [
                               groupNorm(x, 2)]))},
 ];
 
-describeWithBackends('webgpu: a new input size compiles none of our programs', () => {
+describeWithBackends('webgpu: our whole-network programs', () => {
   for (const f of FAMILIES) {
-    it(f.name, async () => {
+    it(`compile once for four input sizes: ${f.name}`, async () => {
       await expectNoLeak(async () => {
         const run = async (shape: number[]) => {
           const ts = f.run(shape);
@@ -58,4 +59,26 @@ describeWithBackends('webgpu: a new input size compiles none of our programs', (
       });
     });
   }
+
+  it('outputs past one dispatch row (over 2·65535 workgroups) are written whole', async () => {
+    await expectNoLeak(async () => {
+      // 130·130·258 outputs (68 128 workgroups of 64) and 2·128·128·257 (131 584: a 3-row dispatch).
+      const x = tf.ones([1, 1, 128, 128, 256]);
+      const y = pad(x, [1, 1, 1, 1, 1, 1], {value: 2});
+      const v = await y.data();
+      let sum = 0;
+      for (let i = 0; i < v.length; i++) sum += v[i];
+      const inner = 128 * 128 * 256;
+      expect(sum).toBe(inner + 2 * (v.length - inner));
+      expect([v[0], v[v.length - 1], v[130 * 258 + 258 + 1]]).toEqual([2, 2, 1]);
+      const n = 2 * 128 * 128 * 257;
+      const r = tf.tidy(() => tf.reshape(tf.range(0, n), [1, 2, 128, 128, 257]));
+      const p = maxPool3d(r, 1);
+      const pv = await p.data();
+      let wrong = 0;
+      for (let i = 0; i < n; i++) if (pv[i] !== i) wrong++;
+      expect(wrong).withContext('elements not copied by maxPool3d(kernel 1)').toBe(0);
+      tf.dispose([x, y, r, p]);
+    });
+  });
 }, label => label === 'webgpu');
