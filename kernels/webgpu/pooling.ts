@@ -7,6 +7,7 @@
  * the windows that contain it (o·s − p + k·d = i, solved per axis) and sums their contributions;
  * max pooling's recomputes each such window's first maximum.
  */
+import {util} from '@tensorflow/tfjs-core';
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {PoolAttrs, PoolInfo, poolInfoFromAttrs} from '../../src/pooling.js';
@@ -160,7 +161,7 @@ ${COORDS('inSize')}
 }
 
 const uniforms = (info: PoolInfo) => ints([...info.inSize], [...info.outSize]);
-const size = (shape: number[]) => shape.reduce((p, q) => p * q, 1);
+const size = (shape: number[]) => util.sizeFromShape(shape);
 
 const poolKernel = (kind: 'max'|'avg'|'argmax'): KernelFunc => ({inputs, backend, attrs}) => {
   const {x} = inputs as {x: TensorInfo};
