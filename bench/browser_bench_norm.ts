@@ -1,11 +1,12 @@
 /**
- * The norms on webgl in headless Chromium (karma), ours against tfjs' nearest equivalent
- * (tf.moments and broadcasting sub/mul/add, which tfjs' webgl runs as its own shaders), forward
+ * The norms on webgl and webgpu in headless Chromium (karma; KARMA_BACKENDS=webgpu picks one), ours against tfjs' nearest equivalent
+ * (tf.moments and broadcasting sub/mul/add, which tfjs runs as its own shaders), forward
  * and forward+backward (gradients for x, weight and bias). Under SwiftShader only the ratios mean
  * anything. Median ms, each timed up to the downloaded result.
  * `KARMA_FILES=bench/browser_bench_norm.ts npx karma start karma.conf.js --single-run`
  */
 import '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-webgpu';
 import * as tf from '@tensorflow/tfjs-core';
 import {batchNorm, groupNorm, instanceNorm} from '../src/index.js';
 import {timeMedian} from './shapes.js';
@@ -26,9 +27,12 @@ function tfjsNorm(shape: number[], axes: number[]): Norm {
   };
 }
 
+const BACKENDS = (globalThis as {__karma__?: {config?: {backends?: string[]}}})
+    .__karma__?.config?.backends ?? ['webgl', 'webgpu'];
+
 describe('browser bench: norms', () => {
-  it(`times the norms on webgl, ${JSON.stringify(SHAPE)}`, async () => {
-    await tf.setBackend('webgl');
+  for (const backend of BACKENDS) it(`times the norms on ${backend}, ${JSON.stringify(SHAPE)}`, async () => {
+    expect(await tf.setBackend(backend)).withContext(`backend ${backend}`).toBe(true);
     await tf.ready();
     const [n, c, ...sp] = SHAPE;
     const s = sp.reduce((p, q) => p * q, 1);
@@ -64,7 +68,7 @@ describe('browser bench: norms', () => {
       lines.push(`| ${name} | ${of.toFixed(1)} | ${tf_.toFixed(1)} | ${(tf_ / of).toFixed(2)}× | ` +
           `${ob.toFixed(1)} | ${tb.toFixed(1)} | ${(tb / ob).toFixed(2)}× |`);
     }
-    console.log('\n' + lines.join('\n'));
+    console.log(`\n${backend}\n` + lines.join('\n'));
     tf.dispose([x, w, b]);
     expect(lines.length).toBe(rows.length + 2);
   });

@@ -6,6 +6,7 @@
 import './gradients.js';
 import '../kernels/cpu/register.js';
 import '../kernels/webgl/register.js';
+import '../kernels/webgpu/register.js';
 import '../kernels/wasm/register.js';
 import '../kernels/node/register.js';
 

@@ -40,12 +40,14 @@ function linear_<T extends Tensor>(
         fmtShape(b.shape));
   }
   if (out == null) {
-    const y = sum(mul(x, w), -1);
-    return (b == null ? y : add(y, b)) as T;
+    // On [m, k], not x's rank: tfjs-webgpu 4.22 gets a rank-5 tensor times a short 1-D one wrong
+    // (its shared-memory broadcast indexes a vec5), silently.
+    const y = sum(mul(reshape(x, [m, k]), w), -1);
+    return reshape(b == null ? y : add(y, b), lead) as T;
   }
   if (m === 0 || k === 0 || out === 0) {
-    const y = reshape(matMul(reshape(x, [m, k]), w, false, true), [...lead, out]);
-    return (b == null ? y : add(y, b)) as T;
+    const y = matMul(reshape(x, [m, k]), w, false, true);
+    return reshape(b == null ? y : add(y, b), [...lead, out]) as T;
   }
   // A 1×1×1 convolution over m positions with k input and `out` output channels: our conv
   // kernels (the WebAssembly SIMD core on cpu) instead of tfjs' cpu matMul, which runs

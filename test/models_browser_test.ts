@@ -1,4 +1,5 @@
-// The whole-model parity specs (models_specs.ts) in the browser (cpu, cpu:js, webgl), reading
+// The whole-model parity specs (models_specs.ts) in the browser (cpu, cpu:js, webgl; webgpu and
+// webgpu:gpu with KARMA_BACKENDS, once the convolution kernels are there too), reading
 // demo/assets as karma serves them.
 import {describeWholeModels} from './models_specs.js';
 

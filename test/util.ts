@@ -72,7 +72,9 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
  * `describe` once per test backend, with that backend active inside; `fn` gets the tfjs backend
  * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite, `:cols` the
  * WebAssembly core's chunked cols paths (the fallback of its implicit-GEMM paths), `:2t` two
- * threads (kernels/simd/threads.ts) for every call, however small; the others run one thread.
+ * threads (kernels/simd/threads.ts) for every call, however small (the others run one thread),
+ * `webgpu:gpu` turns tfjs-webgpu's WEBGPU_CPU_FORWARD off, so that tfjs' own ops on small inputs
+ * run on the GPU too instead of its cpu kernels (which would hide their GPU results from the suite).
  */
 export function describeWithBackends(
     name: string, fn: (backend: string) => void, only: (label: string) => boolean = () => true) {
@@ -81,10 +83,15 @@ export function describeWithBackends(
     const [backend, impl] = label.split(':');
     describe(`${name} [${label}]`, () => {
       let previous: string;
+      let cpuForward: boolean|undefined;
       beforeAll(async () => {
         previous = tf.getBackend();
         await tf.setBackend(backend);
         await tf.ready();
+        if (impl === 'gpu') {
+          cpuForward = tf.env().getBool('WEBGPU_CPU_FORWARD');
+          tf.env().set('WEBGPU_CPU_FORWARD', false);
+        }
         setCpuImplementation(impl === 'js' ? 'js' : 'auto');
         setImplicitPaths(impl !== 'cols');
         setNumThreads(impl === '2t' ? 2 : 1);
@@ -92,6 +99,7 @@ export function describeWithBackends(
         if (impl === '2t') await loadThreads();
       });
       afterAll(async () => {
+        if (cpuForward !== undefined) tf.env().set('WEBGPU_CPU_FORWARD', cpuForward);
         setCpuImplementation('auto');
         setImplicitPaths(true);
         setNumThreads(1);

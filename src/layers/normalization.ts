@@ -68,6 +68,13 @@ abstract class NormBaseNd extends tfl.Layer {
   runningMean: LayerVariable|null = null;
   runningVar: LayerVariable|null = null;
   numBatchesTracked: LayerVariable|null = null;
+  /**
+   * num_batches_tracked as last written by this layer, keyed by the variable's data (a new one
+   * on every write or load), so that `momentum: null` reads the count from the GPU only after a
+   * load: each synchronous read stalls a GPU backend, and on webgpu in headless Chromium
+   * (SwiftShader) tfjs' synchronous read of GPU data returns zeros.
+   */
+  private tracked: {dataId: object, count: number}|null = null;
 
   constructor(readonly kind: Kind, readonly spatialDims: 1|2|3, args: BatchNormLayerArgs) {
     const torchName = `${kind === 'batch' ? 'BatchNorm' : 'InstanceNorm'}${spatialDims}d`;
@@ -143,8 +150,14 @@ abstract class NormBaseNd extends tfl.Layer {
     let factor = this.momentum ?? 0;
     if (training && this.trackRunningStats) {
       const nbt = this.numBatchesTracked!;
-      nbt.write(add(nbt.read(), scalar(1, 'int32')));
-      if (this.momentum == null) factor = 1 / (nbt.read().dataSync()[0]);
+      const old = nbt.read();
+      const count = this.momentum == null ? (this.tracked?.dataId === old.dataId ?
+          this.tracked.count : old.dataSync()[0]) + 1 : 0;
+      nbt.write(add(old, scalar(1, 'int32')));
+      if (this.momentum == null) {
+        this.tracked = {dataId: nbt.read().dataId, count};
+        factor = 1 / count;
+      }
     }
     const bnTraining = training || !this.trackRunningStats;
     const useRunning = !training || this.trackRunningStats;
