@@ -41,7 +41,8 @@ function convOpts(a: ConvTranspose3DAttrs) {
 }
 
 /**
- * Σ over N, D, H, W: our BiasGrad kernel where the backend has one (cpu, wasm), else tfjs' sum.
+ * Σ over N, D, H, W: our BiasGrad kernel where the backend has one (cpu, wasm, webgpu), else
+ * tfjs' sum.
  * Summing the last axis of [N, C, D·H·W] first avoids the full transpose that tfjs' cpu backend
  * performs to reduce inner axes.
  */

@@ -1,11 +1,12 @@
 /**
  * tfjs-convtranspose3d: PyTorch-exact ConvTranspose3d for TensorFlow.js.
- * Importing this module registers our kernels (cpu, webgl, wasm, tensorflow, …) and gradients with
+ * Importing this module registers our kernels (cpu, webgl, webgpu, wasm, tensorflow, …) and gradients with
  * tfjs-core.
  */
 import './gradients.js';
 import '../kernels/cpu/register.js';
 import '../kernels/webgl/register.js';
+import '../kernels/webgpu/register.js';
 import '../kernels/wasm/register.js';
 import '../kernels/node/register.js';
 
