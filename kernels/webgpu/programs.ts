@@ -7,7 +7,9 @@
  * Tiling: each invocation computes TC = 4 output channels of one group in a vec4 accumulator, so
  * every input element it loads feeds four multiply-adds (and the loop and tap bookkeeping is paid
  * once for four outputs). Neighbouring invocations are neighbouring W positions of the same
- * channel block, so they read the same weights and adjacent inputs.
+ * channel block, so they read the same weights and adjacent inputs; in the transposed conv,
+ * neighbouring positions of one residue mod the W stride, which have the same taps (SwiftShader
+ * and GPUs run invocations in SIMD groups, where differing tap loops would diverge).
  *
  * Baked into the source (and the shader key): a layer's hyper-parameters (channels, groups,
  * kernel size, stride, padding, dilation, bias or not), which give constant loop bounds and
@@ -102,7 +104,7 @@ function writeTile(c0: string, limit: string, base: string, stride: string): str
 export class ConvTranspose3DProgram extends FlatProgram {
   variableNames: string[];
   shaderKey: string;
-  uniforms = SIZE_UNIFORMS;
+  uniforms = SIZE_UNIFORMS + ' qW : i32,';
   private readonly constants: Record<string, number>;
   private readonly hasBias: boolean;
   readonly uniformValues: Uniform[];
@@ -110,8 +112,9 @@ export class ConvTranspose3DProgram extends FlatProgram {
   constructor(info: ConvTranspose3DInfo, hasBias: boolean) {
     const c = layerConstants(info);
     const nbg = ceilDiv(c.COG, TC);  // channel blocks per group
-    const bigL = info.outSize[0] * info.outSize[1] * info.outSize[2];
-    const total = info.batchSize * info.groups * nbg * bigL;
+    // W positions of one residue mod SW per row: ceil(bigW / SW) (see getUserCode).
+    const qW = ceilDiv(info.outSize[2], c.SW);
+    const total = info.batchSize * info.groups * nbg * info.outSize[0] * info.outSize[1] * c.SW * qW;
     super(info.outShape.reduce((a, b) => a * b, 1), total);
     this.hasBias = hasBias;
     this.variableNames = hasBias ? ['x', 'w', 'bias'] : ['x', 'w'];
@@ -121,7 +124,7 @@ export class ConvTranspose3DProgram extends FlatProgram {
       STEP_W: c.SW / gcd(c.SW, c.DW),
     };
     this.shaderKey = `ptConvTranspose3D_${layerKey(info)}_${hasBias}`;
-    this.uniformValues = sizeUniforms(info, total);
+    this.uniformValues = [...sizeUniforms(info, total), {type: 'int32', data: [qW]}];
   }
 
   getUserCode(): string {
@@ -133,9 +136,13 @@ fn main(index : i32) {
   if (index >= uniforms.total) { return; }
   let small = uniforms.smallSize;
   let big = uniforms.bigSize;
-  // index = (((n·NB + cb)·bigD + od)·bigH + oh)·bigW + ow
-  let ow = index % big.z;
-  var r = index / big.z;
+  // index = ((((n·NB + cb)·bigD + od)·bigH + oh)·SW + ow mod SW)·qW + ow div SW: neighbouring
+  // invocations have the same ow mod SW, hence the same taps (no divergence in a SIMD group).
+  let q = index % uniforms.qW;
+  var r = index / uniforms.qW;
+  let ow = r % SW + SW * q;
+  r = r / SW;
+  if (ow >= big.z) { return; }  // the last q of a residue may lie past the row
   let oh = r % big.y;
   r = r / big.y;
   let od = r % big.x;
