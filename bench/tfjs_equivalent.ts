@@ -6,6 +6,15 @@ import * as tf from '@tensorflow/tfjs-core';
 import {convTranspose3dInfo} from '../src/geometry.js';
 import type {BenchShape} from './shapes.js';
 
+/**
+ * y + b over the channels-last axis, as a 2-D broadcast: the same work as tf.add(y, b), but
+ * tfjs-webgpu 4.22's rank-5 broadcasting add does not compile (`vec5`) and returns wrong numbers.
+ */
+function addBias(y: tf.Tensor, b: tf.Tensor1D): tf.Tensor {
+  const c = b.shape[0];
+  return tf.reshape(tf.add(tf.reshape(y, [-1, c]), b), y.shape);
+}
+
 function triple(v: number|number[]|undefined, d: number): number[] {
   return v == null ? [d, d, d] : typeof v === 'number' ? [v, v, v] : v;
 }
@@ -45,7 +54,7 @@ export function tfjsEquivalent(s: BenchShape, x: tf.Tensor5D, w: tf.Tensor5D, b:
     const y = g === 1 ? ys[0] : tf.concat(ys, 4);
     const cropped = tf.slice(y, [0, pad[0], pad[1], pad[2], 0],
                              [-1, info.outSize[0], info.outSize[1], info.outSize[2], -1]);
-    return tf.transpose(tf.add(cropped, b), [0, 4, 1, 2, 3]);
+    return tf.transpose(addBias(cropped, b), [0, 4, 1, 2, 3]);
   });
   return fn;
 }
@@ -74,13 +83,13 @@ export function tfjsForwardBackward(s: BenchShape, x: tf.Tensor5D, w: tf.Tensor5
     const yFull = tf.conv3dTranspose(xl, f, [n, full[0], full[1], full[2], c], st, 'valid');
     const y4 = tf.reshape(yFull, [n, full[0], full[1], full[2] * c]);
     const cropped = tf.slice(y4, [0, pad[0], pad[1], pad[2] * c], [n, oD, oH, oW * c]);
-    const y = tf.transpose(tf.add(tf.reshape(cropped, [n, oD, oH, oW, c]), b), [0, 4, 1, 2, 3]);
+    const y = tf.transpose(addBias(tf.reshape(cropped, [n, oD, oH, oW, c]), b), [0, 4, 1, 2, 3]);
     const dy = tf.onesLike(yFull);
     const dx = tf.transpose(tf.conv3d(dy, f, st, 'valid'), [0, 4, 1, 2, 3]);
     const df = tf.engine().runKernel('Conv3DBackpropFilterV2', {x: dy, dy: xl},
                                      {strides: st, pad: 'valid', filterShape: f.shape}) as tf.Tensor;
     const dw = tf.transpose(df, [4, 3, 0, 1, 2]);
-    const db = tf.sum(dy, [0, 1, 2, 3]);
+    const db = tf.sum(tf.reshape(dy, [-1, c]), 0);
     return [y, dx, dw, db];
   });
 }

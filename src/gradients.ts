@@ -41,7 +41,8 @@ function convOpts(a: ConvTranspose3DAttrs) {
 }
 
 /**
- * Σ over N, D, H, W: our BiasGrad kernel where the backend has one (cpu, wasm), else tfjs' sum.
+ * Σ over N, D, H, W: our BiasGrad kernel where the backend has one (cpu, wasm, webgpu), else
+ * tfjs' sum.
  * Summing the last axis of [N, C, D·H·W] first avoids the full transpose that tfjs' cpu backend
  * performs to reduce inner axes.
  */
@@ -55,13 +56,18 @@ const biasGrad = (dy: Tensor) => {
   return sum(sum(reshape(dy, [n, c, d * h * w]), 2), 0);
 };
 
-/** BiasGrad's own gradient (double backward): the upstream gradient broadcast over dy. */
+/**
+ * BiasGrad's own gradient (double backward): the upstream gradient broadcast over dy. Broadcast
+ * as [N, C, D·H·W] (tfjs-webgpu 4.22's rank-5 Tile does not compile).
+ */
 export const biasGradGradConfig: GradConfig = {
   kernelName: BiasGrad,
   inputsToSave: ['dy'],
   gradFunc: (ddb, saved) => {
     const [dy] = saved;
-    return {dy: () => broadcastTo(reshape(ddb as Tensor, [1, dy.shape[1] as number, 1, 1, 1]), dy.shape)};
+    const [n, c, ...spatial] = dy.shape as number[];
+    const flat = [n, c, spatial.reduce((a, b) => a * b, 1)];
+    return {dy: () => reshape(broadcastTo(reshape(ddb as Tensor, [1, c, 1]), flat), dy.shape)};
   },
 };
 

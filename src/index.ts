@@ -1,6 +1,6 @@
 /**
  * tfjs-convtranspose3d: PyTorch-exact ConvTranspose3d for TensorFlow.js.
- * Importing this module registers our kernels (cpu, webgl, wasm, tensorflow, …) and gradients with
+ * Importing this module registers our kernels (cpu, webgl, webgpu, wasm, tensorflow, …) and gradients with
  * tfjs-core.
  */
 import './gradients.js';

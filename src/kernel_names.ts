@@ -5,7 +5,7 @@
  *
  * The three convolution kernels work on 5-D NCDHW tensors and receive normalised attrs from the
  * geometry module; they rebuild the full geometry record from their inputs' shapes with it.
- * BiasGrad (last) is a reduction that only the cpu and wasm backends register.
+ * BiasGrad (last) is a reduction that the cpu, wasm and webgpu backends register.
  */
 import type {NamedAttrMap, TensorInfo} from '@tensorflow/tfjs-core';
 import type {ConvTranspose3DAttrs, Triple} from './geometry.js';
@@ -35,7 +35,8 @@ export type ConvTranspose3DWeightGradAttrs =
 
 /**
  * db[c] = Σ_{n, d, h, w} dy[n, c, d, h, w] for a 5-D dy: the bias gradient of ConvTranspose3D
- * and Conv3D. Registered for the cpu and wasm backends (one pass on the compute core); the
+ * and Conv3D. Registered for the cpu and wasm backends (one pass on the compute core) and webgpu
+ * (a workgroup reduction per channel); the
  * gradients use tfjs' sum on backends without it.
  */
 export const BiasGrad = 'PtBiasGrad';

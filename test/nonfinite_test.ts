@@ -45,4 +45,6 @@ describeWithBackends(`NaN and Inf propagate as in PyTorch ${NONFINITE_TORCH_VERS
       });
     });
   }
-}, label => !label.startsWith('webgl'));
+  // Not on the GPU backends: neither GLSL ES 3.00 nor WGSL promises IEEE NaN/Inf. On webgpu
+  // (SwiftShader) NaN in a weight or dy was measured to come out finite in 7 of the cases.
+}, label => !label.startsWith('webgl') && !label.startsWith('webgpu'));

@@ -62,19 +62,25 @@ const opts = (c: RefConfig) => ({
   groups: c.groups,
 });
 
-/** Fewer runs on webgl, where each new geometry compiles shaders (seconds each in SwiftShader). */
-const runs = (backend: string, n: number) => backend === 'webgl' ? Math.ceil(n / 6) : n;
+/**
+ * Fewer runs on the GPU backends, where each new geometry compiles shaders (seconds each on webgl
+ * in SwiftShader; 300 random geometries take 90 s on webgpu).
+ */
+const runs = (backend: string, n: number) =>
+    backend === 'webgl' || backend === 'webgpu' ? Math.ceil(n / 6) : n;
 
 describeWithBackends('convTranspose3d equals the float64 reference (property)', backend => {
   it(`on ${runs(backend, 300)} random configurations`, async () => {
-    await expectNoLeak(() => {
-      fc.assert(fc.property(configArb, fc.boolean(), fc.nat(1000), (c, withBias, seed) => {
+    // Async reads: tfjs-webgpu's dataSync is a canvas readback that loses the device under
+    // headless Chromium's SwiftShader adapter.
+    await expectNoLeak(async () => {
+      await fc.assert(fc.asyncProperty(configArb, fc.boolean(), fc.nat(1000), async (c, withBias, seed) => {
         const {xShape, wShape, x, w, b} = tensors(c, seed);
         const expected = refConvTranspose3d(c, x, w, withBias ? b : null);
         const y = tf.tidy(() => convTranspose3d(
             tf.tensor(x, xShape), tf.tensor(w, wShape), withBias ? tf.tensor(b) : null, opts(c)));
         expect(y.shape).toEqual([c.n, c.cout, ...refOutSize(c)]);
-        expectClose(y.dataSync(), expected, 1e-5, 1e-5, JSON.stringify(c));
+        expectClose(await y.data(), expected, 1e-5, 1e-5, JSON.stringify(c));
         y.dispose();
       }), {numRuns: runs(backend, 300), seed: Date.now() % 100000});
     });
@@ -83,8 +89,8 @@ describeWithBackends('convTranspose3d equals the float64 reference (property)', 
 
 describeWithBackends('convTranspose3d gradients equal finite differences (property)', backend => {
   it(`on ${runs(backend, 25)} random configurations, with a float64 central difference of the reference`, async () => {
-    await expectNoLeak(() => {
-      fc.assert(fc.property(configArb.filter(c => c.n > 0), fc.nat(1000), (c, seed) => {
+    await expectNoLeak(async () => {
+      await fc.assert(fc.asyncProperty(configArb.filter(c => c.n > 0), fc.nat(1000), async (c, seed) => {
         const {xShape, wShape, x, w, b} = tensors(c, seed);
         const yLen = c.n * c.cout * prod(refOutSize(c));
         const cot = rand(yLen, seed + 3);
@@ -108,10 +114,11 @@ describeWithBackends('convTranspose3d gradients equal finite differences (proper
         const grads = tf.tidy(() => tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) =>
             tf.sum(tf.mul(convTranspose3d(xx, ww, bb, opts(c)), tf.tensor(cot, [c.n, c.cout, ...refOutSize(c)]))))(
             [tf.tensor(x, xShape), tf.tensor(w, wShape), tf.tensor(b)]));
-        ['input', 'weight', 'bias'].forEach((name, i) => {
-          expectClose(grads[i].dataSync(), numeric(i as 0|1|2), 1e-3, 1e-3,
-                      `d/d${name} ${JSON.stringify(c)}`);
-        });
+        const names = ['input', 'weight', 'bias'];
+        for (let i = 0; i < 3; i++) {
+          expectClose(await grads[i].data(), numeric(i as 0|1|2), 1e-3, 1e-3,
+                      `d/d${names[i]} ${JSON.stringify(c)}`);
+        }
         tf.dispose(grads);
       }), {numRuns: runs(backend, 25), seed: Date.now() % 100000});
     });

@@ -49,7 +49,8 @@ export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<
 /**
  * Backends the parity suites run on. `cpu:js` is the cpu backend with our pure-JS compute core
  * forced (plain `cpu` uses the WebAssembly SIMD core where available), so every fixture goes
- * through both. The setup files set the list (Node adds wasm, the tfjs-node stand-in, …). The
+ * through both. The browser default adds webgl and webgpu (test/webgpu_browser_test.ts fails if
+ * webgpu did not initialise). The setup files set the list (Node adds wasm, the tfjs-node stand-in, …). The
  * browser default is decided here too, because karma-esbuild does not guarantee that the setup
  * module is evaluated before the spec modules whose describe() calls read this list.
  */
@@ -57,7 +58,7 @@ export function testBackends(): string[] {
   const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[], document?: unknown,
                            __karma__?: {config?: {backends?: string[]}}};
   return g.TFJS_CT3D_TEST_BACKENDS ?? g.__karma__?.config?.backends ??
-      (g.document !== undefined ? ['cpu', 'cpu:js', 'webgl'] : ['cpu', 'cpu:js']);
+      (g.document !== undefined ? ['cpu', 'cpu:js', 'webgl', 'webgpu'] : ['cpu', 'cpu:js']);
 }
 
 /** Tolerances per backend (float16 textures get looser ones). */

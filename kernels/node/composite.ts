@@ -252,13 +252,28 @@ export function compositeKernelConfigs(
 }
 
 /**
+ * Why `registerCompositeKernels('webgpu')` is refused: the composite kernels transpose, pad, slice
+ * and add 5-D tensors, and tfjs-backend-webgpu 4.22's programs for those do not compile for rank
+ * 5 (`cannot index type 'vec5'`); tfjs only warns on the console, so every call would return
+ * wrong numbers without an exception. Our own webgpu kernels (kernels/webgpu/) need none of them.
+ */
+export const WEBGPU_REFUSAL = `registerCompositeKernels('webgpu'): refused, because the ` +
+    `composite kernels are built from 5-D tfjs ops (Transpose, PadV2, Slice, Add) whose ` +
+    `tfjs-backend-webgpu 4.22 shaders do not compile for rank 5 ("cannot index type 'vec5'"), ` +
+    `which tfjs only reports as a console warning: the results would be silently wrong. Nothing ` +
+    `is needed for webgpu: importing tfjs-convtranspose3d already registers its own webgpu ` +
+    `kernels (kernels/webgpu/)`;
+
+/**
  * Registers the composite kernels for `backendName`, for any backend that has tfjs' Transpose,
  * Reshape, PadV2, Slice, Concat, Add, Conv3D, Conv3DBackpropInputV2 and Conv3DBackpropFilterV2
  * kernels. Importing the package does this for `tensorflow` (tfjs-node, tfjs-node-gpu).
  * Kernels of ours that the backend already has are left as they are, so calling it twice (or
  * for a backend with native kernels of ours) is harmless; `unregisterKernel` first to replace one.
+ * Refused for `webgpu` (WEBGPU_REFUSAL says why), before anything is registered.
  */
 export function registerCompositeKernels(backendName: string): void {
+  if (backendName === 'webgpu') throw new Error(WEBGPU_REFUSAL);
   for (const config of [...compositeKernelConfigs(backendName),
                         ...padCompositeKernelConfigs(backendName)]) {
     if (getKernel(config.kernelName, backendName) == null) registerKernel(config);

@@ -1,10 +1,11 @@
 /**
  * Registers our kernels for tfjs' `webgpu` backend (a side effect of importing the package).
- * Registering under a backend name needs no backend: without WebGPU, nothing runs, and only
- * types are imported from @tensorflow/tfjs-backend-webgpu (an optional peer).
+ * Registering under a backend name needs no backend: without WebGPU (Node, an old browser)
+ * nothing runs, and @tensorflow/tfjs-backend-webgpu is not loaded (only its types are used).
  */
 import {getKernel, registerKernel} from '@tensorflow/tfjs-core';
 import type {KernelConfig} from '@tensorflow/tfjs-core';
+import {webgpuKernelConfigs} from './kernels.js';
 import {normWebgpuKernelConfigs} from './normalization.js';
 import {padWebgpuKernelConfigs} from './padding.js';
 import {webgpuPoolingKernelConfigs} from './pooling.js';
@@ -17,6 +18,6 @@ function registerAll(configs: KernelConfig[]) {
   }
 }
 
-// Whole-network ops: norms, padding, pooling, interpolation.
-registerAll([...normWebgpuKernelConfigs(), ...padWebgpuKernelConfigs(),
+// The convolutions (kernels.ts), then the whole-network ops: norms, padding, pooling, interpolation.
+registerAll([...webgpuKernelConfigs(), ...normWebgpuKernelConfigs(), ...padWebgpuKernelConfigs(),
              ...webgpuPoolingKernelConfigs(), ...webgpuInterpolateKernelConfigs()]);
