@@ -1,8 +1,8 @@
 // `npm run build:wasm`: compiles our AssemblyScript SIMD modules and embeds each, base64-encoded,
 // in a TypeScript file, so that the ESM and CJS bundles and browsers get them without loading a
 // file: the convolution core (kernels/simd/assembly/core.ts → core_wasm.ts) and the
-// normalisation kernels' loops (assembly/norm.ts → norm_wasm.ts), two modules so that neither
-// rebuild touches the other. The generated files are committed: users and CI never need the
+// normalisation kernels' loops (assembly/norm.ts → norm_wasm.ts) and the pooling kernels' hottest
+// loops (assembly/pool.ts → pool_wasm.ts), separate modules so that no rebuild touches another. The generated files are committed: users and CI never need the
 // compiler (CI rebuilds them and checks that nothing changed).
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';
@@ -14,6 +14,8 @@ const MODULES = [
    constant: 'CORE_WASM_BASE64', initialMemory: '2'},
   {source: 'kernels/simd/assembly/norm.ts', target: 'kernels/simd/norm_wasm.ts',
    constant: 'NORM_WASM_BASE64', initialMemory: '1'},
+  {source: 'kernels/simd/assembly/pool.ts', target: 'kernels/simd/pool_wasm.ts',
+   constant: 'POOL_WASM_BASE64', initialMemory: '1'},
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'ct3d-wasm-'));

@@ -1,0 +1,89 @@
+/**
+ * The pooling kernels' tiled width-2 loops (k2 s2: U-Net's down-sampling) on WebAssembly SIMD
+ * (kernels/simd/assembly/pool.ts), seen from JS with the signatures of the JS loops in
+ * kernels/cpu/pooling.ts. The module is tiny (under 2 KiB), so it is compiled synchronously at
+ * import everywhere; without WebAssembly SIMD it is never loaded and the JS loops run.
+ *
+ * Memory: a staging window in the module's memory, small enough to stay in cache: x passes
+ * through it a chunk of whole input slabs (one output slab's kd input depth slices) at a time,
+ * the chunk's outputs are written beside it and copied out into y, so main memory sees one read
+ * of x and one write of y, as a copy. The memory is grown once, as needed, and kept.
+ */
+import {wasmSimdSupported} from './simd_core.js';
+import {POOL_WASM_BASE64} from './pool_wasm.js';
+
+interface PoolExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  maxPool2(x: number, y: number, slabs: number, slabIn: number, rowStep: number, oH: number,
+           oW: number, n: number, q1: number, q2: number, q3: number): void;
+  avgPool2(x: number, y: number, slabs: number, slabIn: number, rowStep: number, oH: number,
+           oW: number, n: number, q1: number, q2: number, q3: number, div: number): void;
+}
+
+let mod: PoolExports|null = null;
+if (wasmSimdSupported()) {
+  try {
+    const bin = atob(POOL_WASM_BASE64);
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    mod = new WebAssembly.Instance(new WebAssembly.Module(bytes), {env: {}}).exports as
+        unknown as PoolExports;
+  } catch {
+    mod = null;
+  }
+}
+
+/** The instantiated module, or null where WebAssembly SIMD is unavailable. */
+export function poolWasm(): PoolExports|null {
+  return mod;
+}
+
+/** Floats of input per staging chunk (at least one slab): 64 KiB, half a typical L2. */
+const STAGE = 16384;
+
+/** The geometry of a tiled width-2 pooling, as kernels/cpu/pooling.ts's pairRows gives it. */
+export interface Pair2Geometry {
+  planes: number;
+  inSize: number[];   // [D, H, W]
+  outSize: number[];  // [oD, oH, oW]
+  kd: number;
+  kh: number;
+  /** Window rows' offsets (floats) from the window's first row, in window order (1, 2 or 4). */
+  offsets: number[];
+}
+
+/**
+ * The tiled width-2 pooling (kind 'max', or 'avg' with `divisor`) of x into a new array; throws
+ * a RangeError when the module's memory cannot grow to one slab.
+ */
+export function wasmPool2(m: PoolExports, kind: 'max'|'avg', x: Float32Array, g: Pair2Geometry,
+                          divisor: number, y: Float32Array): Float32Array {
+  const [D, H, W] = g.inSize, [oD, oH, oW] = g.outSize;
+  const slabIn = g.kd * H * W, slabOut = oH * oW;
+  // Whole planes are one run of slabs when no depth slice is left over.
+  const uniform = oD * g.kd === D;
+  const runs = uniform ? 1 : g.planes, perRun = uniform ? g.planes * oD : oD;
+  const chunk = Math.max(1, Math.min(perRun, Math.floor(STAGE / slabIn)));
+  const base = m.heapBase(), outAt = base + chunk * slabIn * 4;
+  const need = outAt + chunk * slabOut * 4, have = m.memory.buffer.byteLength;
+  if (need > have) m.memory.grow(Math.ceil((need - have) / 65536));  // RangeError if it cannot
+  const buf = m.memory.buffer;
+  const heapIn = new Float32Array(buf, base, chunk * slabIn);
+  const heapOut = new Float32Array(buf, outAt, chunk * slabOut);
+  const n = g.offsets.length, q1 = 4 * (g.offsets[1] ?? 0), q2 = 4 * (g.offsets[2] ?? 0),
+        q3 = 4 * (g.offsets[3] ?? 0), rowStep = 4 * g.kh * W;
+  const planeIn = D * H * W;
+  for (let r = 0; r < runs; r++) {
+    const inRun = r * planeIn, outRun = r * perRun * slabOut;
+    for (let s = 0; s < perRun; s += chunk) {
+      const k = Math.min(chunk, perRun - s);
+      const from = inRun + s * slabIn;
+      heapIn.set(x.subarray(from, from + k * slabIn));
+      if (kind === 'max') m.maxPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3);
+      else m.avgPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3, divisor);
+      y.set(k === chunk ? heapOut : heapOut.subarray(0, k * slabOut), outRun + s * slabOut);
+    }
+  }
+  return y;
+}
