@@ -26,18 +26,22 @@ function rng(seed: number) {
 describe('cpu pooling fast paths match the reference loops', () => {
   const r = rng(7);
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  for (let trial = 0; trial < 96; trial++) {
+  for (let trial = 0; trial < 116; trial++) {
     // Trials 60+: the unrolled width-2 paths (k2 s2 in 3-D, 2-D, 1-D); 76+ on maps wide enough
-    // for the SIMD loops' four-output steps, some larger than one staging chunk (16384 floats).
-    // Overlapping windows (stride < window) take the separable passes. ±0 ties throughout.
-    const pair = trial >= 60, wide = trial >= 76;
-    const tiled = pair || trial % 3 === 0;
-    const k = pair ? [int(1, 2), int(1, 2), 2] : [int(1, 3), int(1, 3), int(1, 3)];
-    const s = tiled ? [...k] : [int(1, 3), int(1, 3), int(1, 3)];
+    // for the SIMD loops' four-output steps, some larger than one staging chunk (16384 floats);
+    // 96+ overlapping windows (the separable passes) on such maps, stride 1 mostly (the SIMD
+    // W pass's four-output steps). ±0 ties throughout.
+    const sep = trial >= 96, pair = trial >= 60 && !sep, wide = trial >= 76;
+    const tiled = pair || (!sep && trial % 3 === 0);
+    const k = pair ? [int(1, 2), int(1, 2), 2] : sep ? [int(1, 3), int(2, 3), int(2, 4)] :
+        [int(1, 3), int(1, 3), int(1, 3)];
+    const s = tiled ? [...k] : sep ? k.map(v => (r() < 0.8 ? 1 : int(1, v))) :
+        [int(1, 3), int(1, 3), int(1, 3)];
     const p = tiled ? [0, 0, 0] : k.map(v => int(0, Math.floor(v / 2)));
-    const d = tiled ? [1, 1, 1] : [int(1, 2), int(1, 2), int(1, 2)];
+    const d = tiled ? [1, 1, 1] : sep && r() < 0.6 ? [1, 1, 1] : [int(1, 2), int(1, 2), int(1, 2)];
     const ceilMode = !tiled && r() < 0.5;
-    const inSize = wide ? [int(1, 9), int(2, trial % 4 === 0 ? 90 : 20), int(8, 70)] :
+    const inSize = wide ? [int(1, 9) + 2 * k[0], int(2, trial % 4 === 0 ? (sep ? 40 : 90) : 20) + 2 * k[1],
+                           int(8, 70) + 2 * k[2]] :
         k.map((v, i) => d[i] * (v - 1) + 1 + int(0, 5));
     const shape = [int(1, 2), int(1, wide ? 6 : 3), ...inSize];
     it(`trial ${trial}: x ${JSON.stringify(shape)} k ${k} s ${s} p ${p} d ${d} ceil ${ceilMode}`,

@@ -12,7 +12,7 @@ import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, PoolGradKern
 import {fmtShape} from '../../src/geometry.js';
 import {BackendAdapter, readF32} from './kernels.js';
 import {getCpuImplementation} from './dispatch.js';
-import {poolWasm, wasmPool2} from '../simd/pool_simd.js';
+import {poolWasm, wasmPool2, wasmSeparableMax} from '../simd/pool_simd.js';
 import {uninitFloat32} from '../simd/simd_core.js';
 
 /** Per output index of one axis: first input index of the window, valid tap range [lo, hi). */
@@ -407,6 +407,18 @@ function sumPass(src: Float32Array|Float64Array, outer: number, inLen: number, i
 function separableMax(x: Float32Array, info: PoolInfo): Float32Array {
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [ad, ah, aw] = axes(info);
   const [dd, dh, dw] = info.dilation, planes = info.batchSize * info.channels;
+  const simd = getCpuImplementation() === 'wasm' ? poolWasm() : null;
+  if (simd != null) {
+    // The same three passes on WebAssembly SIMD (kernels/simd/pool_simd.ts).
+    const n = planes * oD * oH * oW;
+    try {
+      return wasmSeparableMax(simd, x, planes, info.inSize, info.outSize, info.kernelSize,
+                              info.stride, info.dilation, [ad, ah, aw],
+                              uninitFloat32(n) ?? new Float32Array(n));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: the JS passes
+    }
+  }
   const t1 = new Float32Array(planes * D * H * oW), t2 = new Float32Array(planes * D * oH * oW);
   const y = new Float32Array(planes * oD * oH * oW);
   maxPass(x, planes * D * H, W, 1, aw, dw, t1);

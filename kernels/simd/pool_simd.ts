@@ -19,6 +19,11 @@ interface PoolExports {
            oW: number, n: number, q1: number, q2: number, q3: number): void;
   avgPool2(x: number, y: number, slabs: number, slabIn: number, rowStep: number, oH: number,
            oW: number, n: number, q1: number, q2: number, q3: number, div: number): void;
+  maxPassRow(src: number, dst: number, rows: number, inLen: number, outLen: number,
+             start: number, lo: number, hi: number, d: number, K: number, full0: number,
+             full1: number): void;
+  maxPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
+              outLen: number, start: number, lo: number, hi: number, d: number): void;
 }
 
 let mod: PoolExports|null = null;
@@ -84,6 +89,68 @@ export function wasmPool2(m: PoolExports, kind: 'max'|'avg', x: Float32Array, g:
       else m.avgPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3, divisor);
       y.set(k === chunk ? heapOut : heapOut.subarray(0, k * slabOut), outRun + s * slabOut);
     }
+  }
+  return y;
+}
+
+/** Per output index of one axis: window start and valid tap range (kernels/cpu/pooling.ts). */
+export interface SeparableAxis {start: Int32Array; lo: Int32Array; hi: Int32Array}
+
+/**
+ * Separable max pooling (kernels/cpu/pooling.ts separableMax: a pass along W, then H, then D,
+ * each the rule over its taps in order) of x into y, whole planes at a time: a chunk of planes
+ * copied into the module's memory, the three passes run there (in cache for maps up to ~32³),
+ * the result copied out. Throws a RangeError when the memory cannot grow to one plane.
+ */
+export function wasmSeparableMax(m: PoolExports, x: Float32Array, planes: number,
+                                 inSize: number[], outSize: number[], kernel: number[],
+                                 stride: number[], dilation: number[], axes: SeparableAxis[],
+                                 y: Float32Array): Float32Array {
+  const [D, H, W] = inSize, [oD, oH, oW] = outSize;
+  const inVol = D * H * W, outVol = oD * oH * oW;
+  const P = Math.max(1, Math.min(planes, Math.floor(STAGE / inVol)));
+  // Tables (start, lo, hi of each axis), then x, t1, t2 and y of a chunk, 16-byte aligned.
+  const al = (b: number) => (b + 15) & ~15;
+  const tables = m.heapBase();
+  const tableAt: number[] = [];
+  let at = tables;
+  for (const ax of axes) {
+    for (let i = 0; i < 3; i++) {
+      tableAt.push(at);
+      at = al(at + 4 * ax.start.length);
+    }
+  }
+  const xAt = at, t1At = al(xAt + 4 * P * inVol), t2At = al(t1At + 4 * P * D * H * oW);
+  const yAt = al(t2At + 4 * P * D * oH * oW), end = yAt + 4 * P * outVol;
+  const have = m.memory.buffer.byteLength;
+  if (end > have) m.memory.grow(Math.ceil((end - have) / 65536));  // RangeError if it cannot
+  const buf = m.memory.buffer;
+  axes.forEach((ax, a) => {
+    new Int32Array(buf, tableAt[3 * a], ax.start.length).set(ax.start);
+    new Int32Array(buf, tableAt[3 * a + 1], ax.lo.length).set(ax.lo);
+    new Int32Array(buf, tableAt[3 * a + 2], ax.hi.length).set(ax.hi);
+  });
+  // Along W with stride 1, the outputs whose taps are all inside form one run [full0, full1).
+  const aw = axes[2], K = kernel[2];
+  let full0 = 0, full1 = 0;
+  if (stride[2] === 1) {
+    full0 = aw.lo.findIndex((l, o) => l === 0 && aw.hi[o] === K);
+    if (full0 < 0) full0 = 0;
+    else {
+      full1 = full0;
+      while (full1 < oW && aw.lo[full1] === 0 && aw.hi[full1] === K) full1++;
+    }
+  }
+  const heapX = new Float32Array(buf, xAt, P * inVol), heapY = new Float32Array(buf, yAt, P * outVol);
+  const [dd, dh, dw] = dilation;
+  for (let pl = 0; pl < planes; pl += P) {
+    const q = Math.min(P, planes - pl);
+    heapX.set(x.subarray(pl * inVol, (pl + q) * inVol));
+    m.maxPassRow(xAt, t1At, q * D * H, W, oW, tableAt[6], tableAt[7], tableAt[8], dw, K, full0,
+                 full1);
+    m.maxPassRows(t1At, t2At, q * D, H, oW, oH, tableAt[3], tableAt[4], tableAt[5], dh);
+    m.maxPassRows(t2At, yAt, q, D, oH * oW, oD, tableAt[0], tableAt[1], tableAt[2], dd);
+    y.set(q === P ? heapY : heapY.subarray(0, q * outVol), pl * outVol);
   }
   return y;
 }

@@ -138,3 +138,68 @@ export function avgPool2(x: usize, y: usize, slabs: i32, slabIn: usize, rowStep:
 export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
+
+/**
+ * One pass of separable max pooling along the innermost axis (kernels/cpu/pooling.ts maxPass
+ * with inner = 1): `rows` rows of inLen floats at src to rows of outLen at dst; output o's taps
+ * are src[start[o] + k·d], k in [lo[o], hi[o]) (i32 tables at `start`, `lo`, `hi`), taken in
+ * order under PyTorch's rule from −∞. With stride 1, the outputs [full0, full1) whose K taps are
+ * all inside run four at a time from unaligned loads.
+ */
+export function maxPassRow(src: usize, dst: usize, rows: i32, inLen: i32, outLen: i32,
+                           start: usize, lo: usize, hi: usize, d: i32, K: i32, full0: i32,
+                           full1: i32): void {
+  const ninf = f32x4.splat(-Infinity);
+  for (let r = 0; r < rows; r++) {
+    const s = src + (<usize>(r * inLen) << 2), t = dst + (<usize>(r * outLen) << 2);
+    let o = 0;
+    while (o < outLen) {
+      if (o >= full0 && o + 4 <= full1) {
+        const p = s + (<usize>load<i32>(start + (<usize>o << 2)) << 2);
+        let m = ninf;
+        for (let k = 0; k < K; k++) m = maxStep(m, v128.load(p + (<usize>(k * d) << 2)));
+        v128.store(t + (<usize>o << 2), m);
+        o += 4;
+        continue;
+      }
+      const q = <usize>o << 2;
+      const st = load<i32>(start + q), l = load<i32>(lo + q), h = load<i32>(hi + q);
+      let m: f32 = -Infinity;
+      for (let k = l; k < h; k++) m = maxStep1(m, load<f32>(s + (<usize>(st + k * d) << 2)));
+      store<f32>(t + q, m);
+      o++;
+    }
+  }
+}
+
+/**
+ * One pass along an outer axis (maxPass with inner > 1): src [outer, inLen, inner] to dst
+ * [outer, outLen, inner]; output row o is the rule over the rows start[o] + k·d, k in
+ * [lo[o], hi[o]), in order from −∞, four inner elements at a time.
+ */
+export function maxPassRows(src: usize, dst: usize, outer: i32, inLen: i32, inner: i32,
+                            outLen: i32, start: usize, lo: usize, hi: usize, d: i32): void {
+  const ninf = f32x4.splat(-Infinity);
+  const rowBytes = <usize>inner << 2;
+  for (let a = 0; a < outer; a++) {
+    const s = src + <usize>(a * inLen) * rowBytes;
+    for (let o = 0; o < outLen; o++) {
+      const q = <usize>o << 2;
+      const st = load<i32>(start + q), l = load<i32>(lo + q), h = load<i32>(hi + q);
+      const t = dst + <usize>(a * outLen + o) * rowBytes;
+      let b = 0;
+      for (; b + 4 <= inner; b += 4) {
+        const p = s + (<usize>b << 2);
+        let m = ninf;
+        for (let k = l; k < h; k++) m = maxStep(m, v128.load(p + <usize>(st + k * d) * rowBytes));
+        v128.store(t + (<usize>b << 2), m);
+      }
+      for (; b < inner; b++) {
+        const p = s + (<usize>b << 2);
+        let m: f32 = -Infinity;
+        for (let k = l; k < h; k++) m = maxStep1(m, load<f32>(p + <usize>(st + k * d) * rowBytes));
+        store<f32>(t + (<usize>b << 2), m);
+      }
+    }
+  }
+}
