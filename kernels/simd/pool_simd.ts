@@ -24,6 +24,14 @@ interface PoolExports {
              full1: number): void;
   maxPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
               outLen: number, start: number, lo: number, hi: number, d: number): void;
+  linPassW(src: number, dst: number, rows: number, inLen: number, outLen: number, i0: number,
+           i1: number, w0: number, w1: number): void;
+  linPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
+              outLen: number, i0: number, i1: number, w0: number, w1: number): void;
+  nearPassW(src: number, dst: number, rows: number, inLen: number, outLen: number, i0: number,
+            twice: boolean): void;
+  nearPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
+               outLen: number, i0: number): void;
 }
 
 let mod: PoolExports|null = null;
@@ -151,6 +159,71 @@ export function wasmSeparableMax(m: PoolExports, x: Float32Array, planes: number
     m.maxPassRows(t1At, t2At, q * D, H, oW, oH, tableAt[3], tableAt[4], tableAt[5], dh);
     m.maxPassRows(t2At, yAt, q, D, oH * oW, oD, tableAt[0], tableAt[1], tableAt[2], dd);
     y.set(q === P ? heapY : heapY.subarray(0, q * outVol), pl * outVol);
+  }
+  return y;
+}
+
+/** One axis' interpolation table (src/interpolate.ts AxisTable). */
+export interface InterpAxis {i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array}
+
+/**
+ * Interpolation (kernels/cpu/interpolate.ts: nearest, or linear with PyTorch's nesting) as one
+ * pass per axis, W then H then D, each rounding to float32 as the JS passes store; an axis
+ * flagged `skip` (its size unchanged: PyTorch copies it) is no pass. Planes are staged a chunk
+ * at a time in the module's memory (x, two intermediates, y), the result copied out into y.
+ * Throws a RangeError when the memory cannot grow to one plane.
+ */
+export function wasmInterpolate(m: PoolExports, linear: boolean, x: Float32Array, planes: number,
+                                inSize: number[], tables: InterpAxis[], skip: boolean[],
+                                twiceW: boolean, y: Float32Array): Float32Array {
+  const [D, H, W] = inSize, [oD, oH, oW] = tables.map(t => t.i0.length);
+  const inVol = D * H * W, outVol = oD * oH * oW;
+  const P = Math.max(1, Math.min(planes, Math.floor(STAGE / Math.max(inVol, outVol))));
+  const al = (b: number) => (b + 15) & ~15;
+  let at = m.heapBase();
+  const tableAt = tables.map(t => {
+    const q = [at, al(at + 4 * t.i0.length)];
+    q.push(al(q[1] + 4 * t.i0.length));
+    q.push(al(q[2] + 4 * t.i0.length));
+    at = al(q[3] + 4 * t.i0.length);
+    return q;
+  });
+  // Either intermediate may hold the W pass's or the H pass's result.
+  const mid = P * D * Math.max(H, oH) * oW;
+  const xAt = at, t1At = al(xAt + 4 * P * inVol), t2At = al(t1At + 4 * mid);
+  const yAt = al(t2At + 4 * mid), end = yAt + 4 * P * outVol;
+  const have = m.memory.buffer.byteLength;
+  if (end > have) m.memory.grow(Math.ceil((end - have) / 65536));  // RangeError if it cannot
+  const buf = m.memory.buffer;
+  tables.forEach((t, a) => {
+    new Int32Array(buf, tableAt[a][0], t.i0.length).set(t.i0);
+    new Int32Array(buf, tableAt[a][1], t.i1.length).set(t.i1);
+    new Float32Array(buf, tableAt[a][2], t.w0.length).set(t.w0);
+    new Float32Array(buf, tableAt[a][3], t.w1.length).set(t.w1);
+  });
+  const heapX = new Float32Array(buf, xAt, P * inVol);
+  const [td, th, tw] = tableAt;
+  for (let pl = 0; pl < planes; pl += P) {
+    const q = Math.min(P, planes - pl);
+    heapX.set(x.subarray(pl * inVol, (pl + q) * inVol));
+    let src = xAt;
+    if (!skip[2]) {
+      if (linear) m.linPassW(src, t1At, q * D * H, W, oW, tw[0], tw[1], tw[2], tw[3]);
+      else m.nearPassW(src, t1At, q * D * H, W, oW, tw[0], twiceW);
+      src = t1At;
+    }
+    if (!skip[1]) {
+      const dst = src === t1At ? t2At : t1At;
+      if (linear) m.linPassRows(src, dst, q * D, H, oW, oH, th[0], th[1], th[2], th[3]);
+      else m.nearPassRows(src, dst, q * D, H, oW, oH, th[0]);
+      src = dst;
+    }
+    if (!skip[0]) {
+      if (linear) m.linPassRows(src, yAt, q, D, oH * oW, oD, td[0], td[1], td[2], td[3]);
+      else m.nearPassRows(src, yAt, q, D, oH * oW, oD, td[0]);
+      src = yAt;
+    }
+    y.set(new Float32Array(buf, src, q * outVol), pl * outVol);
   }
   return y;
 }
