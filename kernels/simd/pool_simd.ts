@@ -32,6 +32,9 @@ interface PoolExports {
             twice: boolean): void;
   nearPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
                outLen: number, i0: number): void;
+  padVolumes(src: number, dst: number, vols: number, W0: number, W1: number, W2: number,
+             J0: number, J1: number, J2: number, map0: number, map1: number, map2: number,
+             j0: number, j1: number, shift: number, bits: number): void;
 }
 
 let mod: PoolExports|null = null;
@@ -224,6 +227,41 @@ export function wasmInterpolate(m: PoolExports, linear: boolean, x: Float32Array
       src = yAt;
     }
     y.set(new Float32Array(buf, src, q * outVol), pl * outVol);
+  }
+  return y;
+}
+
+/**
+ * Pad along (at most) the last three axes (kernels/cpu/padding.ts computePad, on 32-bit
+ * patterns): `vols` input volumes `inSize` → `outSize` through the per-axis source maps (−1:
+ * `bits`), the last axis' contiguous run [j0, j1) read at input index j + shift. Volumes are
+ * staged a chunk at a time; throws a RangeError when the memory cannot grow to one volume.
+ */
+export function wasmPadVolumes(m: PoolExports, src: Int32Array, vols: number, inSize: number[],
+                               outSize: number[], maps: Int32Array[], j0: number, j1: number,
+                               shift: number, bits: number, y: Int32Array): Int32Array {
+  const [W0, W1, W2] = inSize, [J0, J1, J2] = outSize;
+  const inVol = W0 * W1 * W2, outVol = J0 * J1 * J2;
+  const Q = Math.max(1, Math.min(vols, Math.floor(STAGE / Math.max(inVol, outVol, 1))));
+  const al = (b: number) => (b + 15) & ~15;
+  let at = m.heapBase();
+  const mapAt = maps.map(mp => {
+    const q = at;
+    at = al(at + 4 * mp.length);
+    return q;
+  });
+  const xAt = at, yAt = al(xAt + 4 * Q * inVol), end = yAt + 4 * Q * outVol;
+  const have = m.memory.buffer.byteLength;
+  if (end > have) m.memory.grow(Math.ceil((end - have) / 65536));  // RangeError if it cannot
+  const buf = m.memory.buffer;
+  maps.forEach((mp, a) => new Int32Array(buf, mapAt[a], mp.length).set(mp));
+  const heapX = new Int32Array(buf, xAt, Q * inVol), heapY = new Int32Array(buf, yAt, Q * outVol);
+  for (let v = 0; v < vols; v += Q) {
+    const q = Math.min(Q, vols - v);
+    heapX.set(src.subarray(v * inVol, (v + q) * inVol));
+    m.padVolumes(xAt, yAt, q, W0, W1, W2, J0, J1, J2, mapAt[0], mapAt[1], mapAt[2], j0, j1,
+                 shift, bits);
+    y.set(q === Q ? heapY : heapY.subarray(0, q * outVol), v * outVol);
   }
   return y;
 }

@@ -205,3 +205,4 @@ export function maxPassRows(src: usize, dst: usize, outer: i32, inLen: i32, inne
 }
 
 export {linPassW, linPassRows, nearPassW, nearPassRows} from './interp';
+export {padVolumes} from './pad';
