@@ -1,8 +1,9 @@
 // `npm run build:wasm`: compiles our AssemblyScript SIMD modules and embeds each, base64-encoded,
 // in a TypeScript file, so that the ESM and CJS bundles and browsers get them without loading a
 // file: the convolution core (kernels/simd/assembly/core.ts → core_wasm.ts) and the
-// normalisation kernels' loops (assembly/norm.ts → norm_wasm.ts) and the pooling kernels' hottest
-// loops (assembly/pool.ts → pool_wasm.ts), separate modules so that no rebuild touches another. The generated files are committed: users and CI never need the
+// normalisation kernels' loops (assembly/norm.ts → norm_wasm.ts) and the other memory-bound
+// kernels' loops (assembly/pool.ts with interp.ts and pad.ts → pool_wasm.ts: pooling,
+// interpolation, pad), separate modules so that no rebuild touches another. The generated files are committed: users and CI never need the
 // compiler (CI rebuilds them and checks that nothing changed).
 import {execFileSync} from 'node:child_process';
 import {mkdtempSync, readFileSync, rmSync, writeFileSync} from 'node:fs';

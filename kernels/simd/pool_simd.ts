@@ -1,13 +1,17 @@
 /**
- * The pooling kernels' tiled width-2 loops (k2 s2: U-Net's down-sampling) on WebAssembly SIMD
- * (kernels/simd/assembly/pool.ts), seen from JS with the signatures of the JS loops in
- * kernels/cpu/pooling.ts. The module is tiny (under 2 KiB), so it is compiled synchronously at
- * import everywhere; without WebAssembly SIMD it is never loaded and the JS loops run.
+ * The memory-bound kernels' loops on WebAssembly SIMD (kernels/simd/assembly/pool.ts, with
+ * interp.ts and pad.ts compiled into the same module), seen from JS with the geometry of the JS
+ * loops they stand beside: pooling's tiled width-2 windows (k2 s2: U-Net's down-sampling) and
+ * separable passes (overlapping windows, max), interpolation's per-axis passes (nearest,
+ * linear) and pad's sweep (up to three padded axes). The JS loops in kernels/cpu/pooling.ts,
+ * interpolate.ts and padding.ts stay the oracle and the fallback (`setCpuImplementation('js')`,
+ * no WebAssembly SIMD, or a memory that cannot grow). The module is small (under 4 KiB), so it
+ * is compiled synchronously at import everywhere.
  *
  * Memory: a staging window in the module's memory, small enough to stay in cache: x passes
- * through it a chunk of whole input slabs (one output slab's kd input depth slices) at a time,
- * the chunk's outputs are written beside it and copied out into y, so main memory sees one read
- * of x and one write of y, as a copy. The memory is grown once, as needed, and kept.
+ * through it a chunk at a time (whole input slabs, planes or volumes), the chunk's outputs are
+ * computed beside it and copied out into y, so main memory sees one read of x and one write of
+ * y, as a copy. The memory is grown once, as needed, and kept.
  */
 import {wasmSimdSupported} from './simd_core.js';
 import {POOL_WASM_BASE64} from './pool_wasm.js';

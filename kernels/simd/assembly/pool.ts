@@ -1,8 +1,8 @@
 // The pooling kernels' hottest loops in WebAssembly SIMD (AssemblyScript), beside the JS ones in
 // kernels/cpu/pooling.ts (same taps in the same order, same arithmetic; the JS loops are the
-// oracle). Built by scripts/build_wasm.mjs into kernels/simd/pool_wasm.ts. Pointers are byte
-// offsets into this module's memory, which the JS side (kernels/simd/pool_simd.ts) grows and
-// fills a chunk at a time.
+// oracle). Built by scripts/build_wasm.mjs into kernels/simd/pool_wasm.ts, with interp.ts and
+// pad.ts (re-exported at the end). Pointers are byte offsets into this module's memory, which
+// the JS side (kernels/simd/pool_simd.ts) grows and fills a chunk at a time.
 
 /** PyTorch's max rule, per lane: v replaces m when v > m or v is NaN (the first maximum stays). */
 // @ts-ignore: decorator
