@@ -6,6 +6,7 @@ import {avgPoolBackward, avgPoolBackwardReference, avgPoolForward, avgPoolRefere
 import {poolInfo} from '../src/pooling.js';
 import {setCpuImplementation} from '../src/index.js';
 import {poolWasm} from '../kernels/simd/pool_simd.js';
+import {wasmSimdSupported} from '../kernels/simd/simd_core.js';
 
 /** Runs `check` on the JS loops, then on the WebAssembly SIMD ones where they load. */
 function onEachImplementation(check: (impl: string) => void) {
@@ -22,6 +23,12 @@ function onEachImplementation(check: (impl: string) => void) {
 function rng(seed: number) {
   return () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
+
+describe('the memory-bound SIMD module (pooling, interpolation, pad)', () => {
+  it('loads wherever WebAssembly SIMD does (else the JS loops would run unnoticed)', () => {
+    expect(poolWasm() != null).toBe(wasmSimdSupported());
+  });
+});
 
 describe('cpu pooling fast paths match the reference loops', () => {
   const r = rng(7);
