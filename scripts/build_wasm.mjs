@@ -1,9 +1,11 @@
 // `npm run build:wasm`: compiles our AssemblyScript SIMD modules and embeds each, base64-encoded,
 // in a TypeScript file, so that the ESM and CJS bundles and browsers get them without loading a
 // file: the convolution core (kernels/simd/assembly/core.ts → core_wasm.ts) and the
-// normalisation kernels' loops (assembly/norm.ts → norm_wasm.ts), two sources so that neither
-// rebuild touches the other. The core is also built with an imported shared memory
-// (core_shared_wasm.ts), which the thread pool's instances (kernels/simd/threads.ts) all use.
+// normalisation kernels' loops (assembly/norm.ts → norm_wasm.ts) and the other memory-bound
+// kernels' loops (assembly/pool.ts with interp.ts and pad.ts → pool_wasm.ts: pooling,
+// interpolation, pad), separate sources so that no rebuild touches another. The core is also
+// built with an imported shared memory (core_shared_wasm.ts), which the thread pool's instances
+// (kernels/simd/threads.ts) all use.
 // Each entry of MODULES is one build: a variant is one more entry (`features`: --enable flags,
 // `flags`: any other compiler flags). The generated files are committed: users and CI never need the
 // compiler (CI rebuilds them and checks that nothing changed).
@@ -23,6 +25,8 @@ const MODULES = [
    flags: SHARED, what: 'SIMD, imported shared memory'},
   {source: 'kernels/simd/assembly/norm.ts', target: 'kernels/simd/norm_wasm.ts',
    constant: 'NORM_WASM_BASE64', initialMemory: '1', features: ['simd'], what: 'SIMD'},
+  {source: 'kernels/simd/assembly/pool.ts', target: 'kernels/simd/pool_wasm.ts',
+   constant: 'POOL_WASM_BASE64', initialMemory: '1', features: ['simd'], what: 'SIMD'},
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'ct3d-wasm-'));

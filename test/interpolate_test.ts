@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {interpolateForward, interpolateReference} from '../kernels/cpu/interpolate.js';
-import {interpolate, InterpolateOptions} from '../src/index.js';
+import {interpolate, InterpolateOptions, setCpuImplementation} from '../src/index.js';
 import type {InterpolateAttrs} from '../src/interpolate.js';
 import {interpolateCases, interpolateErrors, POOL_TORCH_VERSION} from './fixtures/pool_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
@@ -93,9 +93,13 @@ describe('the cpu interpolate passes (repeats, row copies, paired rows) match th
   const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const modes: InterpolateAttrs['mode'][] = ['nearest', 'nearest-exact', 'linear'];
-  for (let trial = 0; trial < 60; trial++) {
+  // Trials 60+: maps wide enough for the SIMD passes' four-element steps, some planes larger
+  // than one staging chunk (16384 floats).
+  for (let trial = 0; trial < 84; trial++) {
     const mode = modes[trial % 3], alignCorners = mode === 'linear' && r() < 0.5;
-    const inSize = [int(1, 5), int(1, 5), int(1, 5)];
+    const wide = trial >= 60;
+    const inSize = wide ? [int(1, 6), int(1, 12), int(4, trial % 4 === 0 ? 90 : 20)] :
+        [int(1, 5), int(1, 5), int(1, 5)];
     // Integer factors (×2, ×3: the repeat paths), same size (identity axes), other sizes,
     // half the trials with the user's scale factors.
     const outSize = inSize.map(v => {
@@ -113,8 +117,15 @@ describe('the cpu interpolate passes (repeats, row copies, paired rows) match th
         const u = r();
         return u < 0.02 ? NaN : u < 0.04 ? Infinity : (r() - 0.5) * 8;
       });
-      expect(Array.from(interpolateForward(x, shape, attrs)))
-          .toEqual(Array.from(interpolateReference(x, shape, attrs)));
+      const ref = Array.from(interpolateReference(x, shape, attrs));
+      try {
+        for (const impl of ['js', 'auto'] as const) {
+          setCpuImplementation(impl);
+          expect(Array.from(interpolateForward(x, shape, attrs))).withContext(impl).toEqual(ref);
+        }
+      } finally {
+        setCpuImplementation('auto');
+      }
     });
   }
 });

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {computePad, padReference} from '../kernels/cpu/padding.js';
-import {pad} from '../src/index.js';
+import {pad, setCpuImplementation} from '../src/index.js';
 import {padInfo, PadMode} from '../src/padding.js';
 import {MODEL_TORCH_VERSION, padCases, padErrors} from './fixtures/model_fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
@@ -117,13 +117,16 @@ describe('the cpu pad sweep (block copies, fills, row runs) matches the plain ga
   const r = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const modes: PadMode[] = ['constant', 'reflect', 'replicate', 'circular'];
-  for (let trial = 0; trial < 80; trial++) {
-    const mode = modes[trial % 4];
+  // Trials 80+: larger shapes (several staging chunks of 16384 floats, rows long enough for the
+  // SIMD fills); every trial runs on the JS sweep and on the WebAssembly SIMD path.
+  for (let trial = 0; trial < 104; trial++) {
+    const mode = modes[trial % 4], big = trial >= 80;
     // Padded axes: 1-3 (constant: up to the rank), rank up to 5; the odd long row takes the
     // subarray-copy path; negative pads crop.
     const rank = int(1, 5), k = Math.min(rank, mode === 'constant' ? int(1, 4) : int(1, 3));
     const shape = Array.from({length: rank}, () => int(1, 5));
     if (trial % 10 === 9) shape[rank - 1] = 300;
+    if (big) for (let a = Math.max(0, rank - 3); a < rank; a++) shape[a] = int(3, 40);
     let p: number[] = [];
     for (let tries = 0; tries < 50; tries++) {
       p = Array.from({length: 2 * k}, () => int(-2, 3));
@@ -141,9 +144,17 @@ describe('the cpu pad sweep (block copies, fills, row runs) matches the plain ga
       const x = Float32Array.from({length: n}, () => r() < 0.05 ? NaN : int(-50, 50) / 4);
       const value = trial % 8 === 3 ? NaN : 1.25;
       const bits = (v: Float32Array|Int32Array) => Array.from(new Int32Array(v.buffer, v.byteOffset, v.length));
-      expect(bits(computePad(x, info, value))).toEqual(bits(padReference(x, info, value)));
       const xi = Int32Array.from(x, v => v !== v ? 9 : v * 4);
-      expect(Array.from(computePad(xi, info, 7))).toEqual(Array.from(padReference(xi, info, 7)));
+      const [ref, refInt] = [bits(padReference(x, info, value)), Array.from(padReference(xi, info, 7))];
+      try {
+        for (const impl of ['js', 'auto'] as const) {
+          setCpuImplementation(impl);
+          expect(bits(computePad(x, info, value))).withContext(impl).toEqual(ref);
+          expect(Array.from(computePad(xi, info, 7))).withContext(impl).toEqual(refInt);
+        }
+      } finally {
+        setCpuImplementation('auto');
+      }
     });
   }
 });

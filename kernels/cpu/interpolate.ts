@@ -14,6 +14,9 @@ import {fmtShape} from '../../src/geometry.js';
 import {AxisTable, axisTables, InterpolateAttrs} from '../../src/interpolate.js';
 import {Interpolate, InterpolateGrad, InterpolateGradKernelAttrs} from '../../src/kernel_names.js';
 import {BackendAdapter, readF32} from './kernels.js';
+import {getCpuImplementation} from './dispatch.js';
+import {poolWasm, wasmInterpolate} from '../simd/pool_simd.js';
+import {uninitFloat32} from '../simd/simd_core.js';
 
 /** dst[a, o, b] = w0[o]·src[a, i0[o], b] + w1[o]·src[a, i1[o], b] over [outer, ·, inner]. */
 function axisPass(src: Float32Array, outer: number, inLen: number, inner: number,
@@ -63,6 +66,18 @@ export function interpolateForward(
   const [n, c, D, H, W] = xShape, [oD, oH, oW] = a.outSize;
   const [td, th, tw] = axisTables(xShape, a);
   const planes = n * c;
+  const simd = getCpuImplementation() === 'wasm' ? poolWasm() : null;
+  if (simd != null) {
+    // The same passes on WebAssembly SIMD (kernels/simd/pool_simd.ts); every element written.
+    const size = planes * oD * oH * oW;
+    try {
+      return wasmInterpolate(simd, a.mode === 'linear', x, planes, [D, H, W], [td, th, tw],
+                             [identity(td, D), identity(th, H), identity(tw, W)],
+                             repeatFactor(tw, W) === 2, uninitFloat32(size) ?? new Float32Array(size));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: the JS passes
+    }
+  }
   if (a.mode !== 'linear') return nearestForward(x, planes, [D, H, W], [td, th, tw]);
   return linearForward(x, planes, [D, H, W], [td, th, tw]);
 }

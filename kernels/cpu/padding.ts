@@ -7,6 +7,9 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {Pad, PadAttrs, PadGrad, PadGradAttrs} from '../../src/kernel_names.js';
 import {PadInfo, padInfo, padSource} from '../../src/padding.js';
 import type {BackendAdapter, TypedArrayBackend} from './kernels.js';
+import {getCpuImplementation} from './dispatch.js';
+import {poolWasm, wasmPadVolumes} from '../simd/pool_simd.js';
+import {uninitFloat32} from '../simd/simd_core.js';
 
 type Values = Float32Array|Int32Array;
 
@@ -178,14 +181,46 @@ class PadSweep {
   }
 }
 
+/**
+ * computePad on the WebAssembly SIMD module (kernels/simd/pool_simd.ts) when at most three axes
+ * are padded: the padded axes (lifted to three) as volumes, the leading axes their count, the
+ * same source maps and last-axis run as PadSweep. False where it does not apply.
+ */
+function simdPad(src: Int32Array, info: PadInfo, fill: number, bits: Int32Array): boolean {
+  const m = getCpuImplementation() === 'wasm' ? poolWasm() : null;
+  const k = info.axes.length;
+  if (m == null || k > 3 || src.length === 0) return false;
+  const maps = sourceMaps(info);
+  const one = Int32Array.of(0);
+  while (maps.length < 3) maps.unshift(one);
+  const lift = (v: number[]) => [...new Array(3 - k).fill(1), ...v];
+  const ax = info.axes[k - 1], rowLen = ax.J;
+  const j0 = Math.min(Math.max(ax.pl, 0), rowLen), j1 = Math.min(rowLen, j0 + ax.C);
+  const shift = info.mode === 'circular' ? ax.s - ax.lead : -ax.pl;
+  try {
+    wasmPadVolumes(m, src, info.batch, lift(info.axes.map(a => a.W)),
+                   lift(info.axes.map(a => a.J)), maps, j0, j1, shift, fill, bits);
+    return true;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: the JS sweep
+    return false;
+  }
+}
+
 /** y = pad(x): computePad's result equals padReference's, bit for bit. */
 export function computePad(x: Values, info: PadInfo, value: number): Values {
   const n = sizeOf(info.outShape);
-  const bits = new Int32Array(n);
+  // Every element is written (the sweep's and the SIMD path's fills, copies and runs cover the
+  // output): no zero-filling (in Node).
+  const raw = uninitFloat32(n);
+  const bits = raw ? new Int32Array(raw.buffer, raw.byteOffset, n) : new Int32Array(n);
   if (n > 0) {
     const src = new Int32Array(x.buffer, x.byteOffset, x.length);
     const fill = x instanceof Int32Array ? value | 0 :
         new Int32Array(new Float32Array([value]).buffer)[0];
+    if (simdPad(src, info, fill, bits)) {
+      return x instanceof Int32Array ? bits : new Float32Array(bits.buffer, bits.byteOffset, n);
+    }
     const sweep = new PadSweep(info, src, bits, fill);
     // Products, not n / batch: a quotient is a double to V8, and double offsets slow every
     // index computation below ~10×.

@@ -11,6 +11,9 @@ import {PoolAttrs, PoolInfo, poolInfoFromAttrs} from '../../src/pooling.js';
 import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, PoolGradKernelAttrs} from '../../src/kernel_names.js';
 import {fmtShape} from '../../src/geometry.js';
 import {BackendAdapter, readF32} from './kernels.js';
+import {getCpuImplementation} from './dispatch.js';
+import {poolWasm, wasmPool2, wasmSeparableMax} from '../simd/pool_simd.js';
+import {uninitFloat32} from '../simd/simd_core.js';
 
 /** Per output index of one axis: first input index of the window, valid tap range [lo, hi). */
 export interface PoolAxis {start: Int32Array; lo: Int32Array; hi: Int32Array; size: Int32Array}
@@ -191,6 +194,29 @@ function pairRows(info: PoolInfo): {n: number, offsets: number[]}|null {
 function windowOrigin(info: PoolInfo, pl: number, od: number, oh: number): number {
   const [D, H, W] = info.inSize, [kd, kh] = info.kernelSize;
   return pl * D * H * W + (od * kd * H + oh * kh) * W;
+}
+
+/**
+ * pairMax / pairAvg on the WebAssembly SIMD loops (kernels/simd/pool_simd.ts: the same taps in
+ * the same order, the same arithmetic), when the cpu implementation is not forced to JS; null
+ * where they are unavailable (the JS loops run).
+ */
+function simdPair(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]},
+                  kind: 'max'|'avg', divisor: number): Float32Array|null {
+  const m = getCpuImplementation() === 'wasm' ? poolWasm() : null;
+  if (m == null) return null;
+  const [oD, oH, oW] = info.outSize, planes = info.batchSize * info.channels;
+  const n = planes * oD * oH * oW;
+  try {
+    // Every element is written: no zero-filling (in Node).
+    return wasmPool2(m, kind, x, {planes, inSize: info.inSize, outSize: info.outSize,
+                                  kd: info.kernelSize[0], kh: info.kernelSize[1],
+                                  offsets: rows.offsets},
+                     divisor, uninitFloat32(n) ?? new Float32Array(n));
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: the JS loops
+    return null;
+  }
 }
 
 function pairMax(x: Float32Array, info: PoolInfo, rows: {n: number, offsets: number[]}):
@@ -381,6 +407,18 @@ function sumPass(src: Float32Array|Float64Array, outer: number, inLen: number, i
 function separableMax(x: Float32Array, info: PoolInfo): Float32Array {
   const [D, H, W] = info.inSize, [oD, oH, oW] = info.outSize, [ad, ah, aw] = axes(info);
   const [dd, dh, dw] = info.dilation, planes = info.batchSize * info.channels;
+  const simd = getCpuImplementation() === 'wasm' ? poolWasm() : null;
+  if (simd != null) {
+    // The same three passes on WebAssembly SIMD (kernels/simd/pool_simd.ts).
+    const n = planes * oD * oH * oW;
+    try {
+      return wasmSeparableMax(simd, x, planes, info.inSize, info.outSize, info.kernelSize,
+                              info.stride, info.dilation, [ad, ah, aw],
+                              uninitFloat32(n) ?? new Float32Array(n));
+    } catch (e) {
+      if (!(e instanceof RangeError)) throw e;  // the wasm memory could not grow: the JS passes
+    }
+  }
   const t1 = new Float32Array(planes * D * H * oW), t2 = new Float32Array(planes * D * oH * oW);
   const y = new Float32Array(planes * oD * oH * oW);
   maxPass(x, planes * D * H, W, 1, aw, dw, t1);
@@ -421,6 +459,10 @@ function separableAvg(x: Float32Array, info: PoolInfo): Float32Array {
 export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Array):
     Float32Array {
   const pairs = pairRows(info);
+  if (pairs && !argmax) {
+    const y = simdPair(x, info, pairs, 'max', 0);
+    if (y) return y;
+  }
   if (pairs) return argmax ? pairArgmax(x, info, pairs, argmax) : pairMax(x, info, pairs);
   const taps = argmax ? null : tiledTaps(info);
   if (taps) return tiledMax(x, info, taps);
@@ -467,8 +509,8 @@ export function maxPoolForward(x: Float32Array, info: PoolInfo, argmax?: Int32Ar
 export function avgPoolForward(x: Float32Array, info: PoolInfo): Float32Array {
   const pairs = pairRows(info);
   if (pairs) {
-    const [kd, kh] = info.kernelSize;
-    return pairAvg(x, info, pairs, info.divisorOverride || kd * kh * 2);
+    const [kd, kh] = info.kernelSize, divisor = info.divisorOverride || kd * kh * 2;
+    return simdPair(x, info, pairs, 'avg', divisor) ?? pairAvg(x, info, pairs, divisor);
   }
   const taps = tiledTaps(info);
   if (taps) {
