@@ -1,4 +1,4 @@
-// Run by threads_test.ts in a child process (not a spec): uses the thread pool from a fresh Node
+// Run by threads_node_test.ts in a child process (not a spec): uses the thread pool from a fresh Node
 // process and prints one JSON line; the test checks that the process then exits on its own. With
 // TFJS_CT3D_THREADS set it only reports getNumThreads() (or the error it throws).
 import '@tensorflow/tfjs-backend-cpu';
