@@ -5,7 +5,7 @@
 // row of workgroups are written whole.
 import * as tf from '@tensorflow/tfjs-core';
 import {avgPool3d, batchNorm, groupNorm, instanceNorm, interpolate, maxPool3d, pad} from '../src/index.js';
-import {checkFitsBuffer} from '../kernels/webgpu/ops_util.js';
+import {checkFitsBinding} from '../kernels/webgpu/webgpu_util.js';
 import {describeWithBackends, expectNoLeak} from './util.js';
 
 function ourPipelines(): string[] {
@@ -88,8 +88,8 @@ describe('webgpu: outputs past one storage binding', () => {
   it('are refused before any work, naming the op, the tensor and the limit', () => {
     // A stand-in backend with a 4 KiB binding limit (the real one is at least 128 MiB).
     const backend = {device: {limits: {maxStorageBufferBindingSize: 4096}}} as never;
-    expect(() => checkFitsBuffer(backend, 'pad', 'output', [1, 1, 32, 32])).not.toThrow();
-    expect(() => checkFitsBuffer(backend, 'pad', 'output', [1, 1, 32, 33]))
+    expect(() => checkFitsBinding(backend, 'pad', 'output', [1, 1, 32, 32])).not.toThrow();
+    expect(() => checkFitsBinding(backend, 'pad', 'output', [1, 1, 32, 33]))
         .toThrowError(/^pad \(webgpu\): the output of size \[1, 1, 32, 33\] needs 4224 bytes, .*maxStorageBufferBindingSize = 4096/);
   });
 });

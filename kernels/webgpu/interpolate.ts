@@ -15,7 +15,8 @@ import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {axisTables, InterpolateAttrs} from '../../src/interpolate.js';
 import {Interpolate, InterpolateGrad, InterpolateGradKernelAttrs} from '../../src/kernel_names.js';
 import {interpolateGradCheck} from '../cpu/interpolate.js';
-import {checkFitsBuffer, FlatProgram, intUniforms, ints, runFlat} from './ops_util.js';
+import {FlatProgram, intUniforms, ints, runFlat} from './ops_util.js';
+import {checkFitsBinding} from './webgpu_util.js';
 import {COORDS} from './pooling.js';
 
 // fwdOff: per axis, the start of its (i0, i1) pairs in `ti` and of its (w0, w1) pairs in `tw`;
@@ -137,7 +138,7 @@ const interpolateKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const a = attrs as unknown as InterpolateAttrs;
   const outShape = [x.shape[0], x.shape[1], ...a.outSize];
   const b = backend as WebGPUBackend;
-  checkFitsBuffer(b, 'interpolate', 'output', outShape);
+  checkFitsBinding(b, 'interpolate', 'output', outShape);
   return runWithTables(b, interpolateProgram(util.sizeFromShape(outShape), a.mode !== 'linear'),
                        x, x.shape, a, outShape);
 };
@@ -147,7 +148,7 @@ const interpolateGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const a = attrs as unknown as InterpolateGradKernelAttrs;
   interpolateGradCheck(dy.shape, a);
   const b = backend as WebGPUBackend;
-  checkFitsBuffer(b, 'interpolate (gradient)', 'input gradient', a.inputShape);
+  checkFitsBinding(b, 'interpolate (gradient)', 'input gradient', a.inputShape);
   return runWithTables(
       b, interpolateGradProgram(util.sizeFromShape(a.inputShape), a.mode !== 'linear'), dy,
       a.inputShape, a, [...a.inputShape]);

@@ -13,7 +13,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {NormAffine, NormRowSums, NormStats, NormStatsAttrs} from '../../src/kernel_names.js';
 import {normParamPerSample, normRowSumsPerSample, normStatsShape, normView} from '../cpu/normalization.js';
-import {checkFitsBuffer, FlatProgram, intUniforms, ints, runFlat} from './ops_util.js';
+import {FlatProgram, intUniforms, ints, runFlat} from './ops_util.js';
+import {checkFitsBinding} from './webgpu_util.js';
 
 /** Elements per partial sum (at most). */
 const CHUNK = 1024;
@@ -108,7 +109,7 @@ const normStatsKernel: KernelFunc = ({inputs, backend, attrs}) => {
     const nan = new Float32Array(numStats).fill(NaN);
     return [b.makeTensorInfo(outShape, 'float32', nan), b.makeTensorInfo(outShape, 'float32', nan)];
   }
-  checkFitsBuffer(b, 'normStats', 'input', x.shape);
+  checkFitsBinding(b, 'normStats', 'input', x.shape);
   const chunks = Math.ceil(count / CHUNK);
   const uniforms = ints([count], [blockLen], [a.groups], [chunks]);
   const temps: TensorInfo[] = [];
@@ -138,7 +139,7 @@ const normAffineKernel: KernelFunc = ({inputs, backend}) => {
       .filter(([, t]) => t != null) as Array<[string, TensorInfo]>;
   const params =
       given.map(([name, t]) => ({name, perSample: normParamPerSample(x.shape, name, t.shape)}));
-  checkFitsBuffer(b, 'normAffine', 'input', x.shape);
+  checkFitsBinding(b, 'normAffine', 'input', x.shape);
   const size = x.shape.reduce((p, q) => p * q, 1);
   return runFlat(b, affineProgram(size, params), [x, ...given.map(([, t]) => t)], 'float32',
                  ints([c], [s]), [...x.shape]);
@@ -154,7 +155,7 @@ const normRowSumsKernel: KernelFunc = ({inputs, backend}) => {
     const zeros = new Float32Array(rows);
     return [b.makeTensorInfo([n, c], 'float32', zeros), b.makeTensorInfo([n, c], 'float32', zeros)];
   }
-  checkFitsBuffer(b, 'normRowSums', 'input', x.shape);
+  checkFitsBinding(b, 'normRowSums', 'input', x.shape);
   const chunks = Math.ceil(s / CHUNK);
   const uniforms = ints([s], [c], [chunks]);
   // The finishing program adds each row's chunks (count 1: a sum, not a mean).

@@ -12,15 +12,15 @@
  * tfjs' pipeline key (`makeShaderKey`) also appends, per input, its broadcast dims against the
  * output and whether its shape equals the output's, and whether the dispatch is flat. With
  * inputs `[n]`, an output `[size, 1]` and a dispatch that is never flat (y ≥ 2), none of these
- * depends on the sizes, so a new input size compiles nothing (as kernels/webgpu/webgpu_util.ts
- * does for the convolutions; test/webgpu_ops_browser_test.ts counts the pipelines).
+ * depends on the sizes, so a new input size compiles nothing (the flat views, the dispatch and the
+ * binding check are kernels/webgpu/webgpu_util.ts', shared with the convolutions; test/webgpu_ops_browser_test.ts counts the pipelines).
  *
  * Only types are imported from tfjs-backend-webgpu: importing this package never loads it.
  */
 import {util} from '@tensorflow/tfjs-core';
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
-import {fmtShape} from '../../src/geometry.js';
+import {dispatchFor, flatView, WORKGROUP_SIZE} from './webgpu_util.js';
 
 /** A uniform value as runWebGPUProgram takes it (declared in the program's `uniforms`). */
 export type UniformData = {type: 'int32'|'float32', data: number[]};
@@ -34,20 +34,6 @@ const intType = (n: number) => n === 1 ? 'i32' : `vec${n}<i32>`;
 /** Uniform declarations for runWebGPUProgram: `name : type,` per [name, components]. */
 export function intUniforms(...decls: Array<[string, number]>): string {
   return decls.map(([name, n]) => `${name} : ${intType(n)},`).join(' ');
-}
-
-const WORKGROUP_SIZE = 64;
-
-/**
- * `workgroups` 1-D workgroups as a dispatch that is never flat (y ≥ 2) and within WebGPU's 65535
- * workgroups per dimension; the extra invocations are idle (index ≥ uniforms.size).
- */
-function dispatchFor(workgroups: number): [number, number, number] {
-  const max = 65535;
-  if (workgroups <= 2 * max) return [Math.max(1, Math.ceil(workgroups / 2)), 2, 1];
-  const y = Math.ceil(workgroups / max);
-  if (y > max) throw new Error(`webgpu: ${workgroups} workgroups exceed WebGPU's dispatch limit`);
-  return [max, y, 1];
 }
 
 /**
@@ -89,25 +75,6 @@ ${this.body}
   }
 }
 
-/** A 1-D view of `t` sharing its buffer (webgpu buffers are row-major whatever the shape). */
-export function flat(t: TensorInfo): TensorInfo {
-  return {dataId: t.dataId, shape: [util.sizeFromShape(t.shape)], dtype: t.dtype};
-}
-
-/**
- * The largest storage buffer a shader may bind here. Past it tfjs-webgpu's buffer creation or
- * binding fails later, far from the call; we refuse first, naming the op and the tensor.
- */
-export function checkFitsBuffer(backend: WebGPUBackend, opName: string, what: string,
-                                shape: readonly number[]) {
-  const limit = backend.device.limits.maxStorageBufferBindingSize;
-  const bytes = util.sizeFromShape(shape as number[]) * 4;
-  if (bytes <= limit) return;
-  throw new Error(`${opName} (webgpu): the ${what} of size ${fmtShape(shape)} needs ${bytes} ` +
-      `bytes, more than one WebGPU storage buffer binds here (maxStorageBufferBindingSize = ` +
-      `${limit}); split the batch or use another backend`);
-}
-
 /**
  * Runs `program` on flat views of `inputs` and gives its flat output the N-D `outShape`. An
  * empty output is made directly; `fill` is the value of a non-empty output whose input is empty
@@ -121,6 +88,6 @@ export function runFlat(backend: WebGPUBackend, program: WebGPUProgram, inputs: 
     return backend.makeTensorInfo(outShape, dtype,
         util.getTypedArrayFromDType(dtype as 'float32', n).fill(fill));
   }
-  const out = backend.runWebGPUProgram(program, inputs.map(flat), dtype, uniforms);
+  const out = backend.runWebGPUProgram(program, inputs.map(flatView), dtype, uniforms);
   return {dataId: out.dataId, shape: outShape, dtype};
 }

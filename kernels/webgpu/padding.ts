@@ -10,7 +10,8 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {Pad, PadAttrs, PadGrad, PadGradAttrs, PadMode} from '../../src/kernel_names.js';
 import {PadAxis, padInfo} from '../../src/padding.js';
-import {checkFitsBuffer, FlatProgram, intUniforms, runFlat, UniformData} from './ops_util.js';
+import {FlatProgram, intUniforms, runFlat, UniformData} from './ops_util.js';
+import {checkFitsBinding} from './webgpu_util.js';
 
 /** Per axis: vec4 (J, W, pl or lead, s) and C. */
 function axisUniforms(a: PadAxis, mode: PadMode): UniformData[] {
@@ -106,7 +107,7 @@ const padKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const a = attrs as unknown as PadAttrs;
   const info = padInfo('pad', x.shape, a.pad, a.mode);
   const b = backend as WebGPUBackend;
-  checkFitsBuffer(b, 'pad', 'output', info.outShape);
+  checkFitsBinding(b, 'pad', 'output', info.outShape);
   const program = padProgram(util.sizeFromShape(info.outShape), info.axes.length, a.mode,
                              x.dtype);
   const uniforms: UniformData[] =
@@ -119,7 +120,7 @@ const padGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const a = attrs as unknown as PadGradAttrs;
   const info = padInfo('pad (gradient)', a.inShape, a.pad, a.mode);
   const b = backend as WebGPUBackend;
-  checkFitsBuffer(b, 'pad (gradient)', 'input gradient', info.inShape);
+  checkFitsBinding(b, 'pad (gradient)', 'input gradient', info.inShape);
   if (util.sizeFromShape(info.outShape) === 0 || util.sizeFromShape(info.inShape) === 0) {
     return b.makeTensorInfo(info.inShape, 'float32',
                             new Float32Array(util.sizeFromShape(info.inShape)));

@@ -13,7 +13,8 @@ import type {WebGPUBackend} from '@tensorflow/tfjs-backend-webgpu';
 import {PoolAttrs, PoolInfo, poolInfoFromAttrs} from '../../src/pooling.js';
 import {AvgPool, AvgPoolGrad, MaxPool, MaxPoolGrad, MaxPoolIndices, PoolGradKernelAttrs} from '../../src/kernel_names.js';
 import {poolGradInfo} from '../cpu/pooling.js';
-import {checkFitsBuffer, FlatProgram, intUniforms, ints, runFlat} from './ops_util.js';
+import {FlatProgram, intUniforms, ints, runFlat} from './ops_util.js';
+import {checkFitsBinding} from './webgpu_util.js';
 
 const UNIFORMS = intUniforms(['inSize', 3], ['outSize', 3]);
 
@@ -167,7 +168,7 @@ const poolKernel = (kind: 'max'|'avg'|'argmax'): KernelFunc => ({inputs, backend
   const {x} = inputs as {x: TensorInfo};
   const info = poolInfoFromAttrs(x.shape, attrs as unknown as PoolAttrs);
   const b = backend as WebGPUBackend;
-  checkFitsBuffer(b, kind === 'avg' ? 'avgPool3d' : 'maxPool3d', 'output', info.outShape);
+  checkFitsBinding(b, kind === 'avg' ? 'avgPool3d' : 'maxPool3d', 'output', info.outShape);
   return runFlat(b, poolProgram(kind, info, size(info.outShape)), [x],
                  kind === 'argmax' ? 'int32' : 'float32', uniforms(info), info.outShape);
 };
@@ -185,7 +186,7 @@ const avgPoolGradKernel: KernelFunc = ({inputs, backend, attrs}) => {
   const {dy} = inputs as {dy: TensorInfo};
   const info = poolGradInfo('avgPool', dy.shape, attrs as unknown as PoolGradKernelAttrs);
   const b = backend as WebGPUBackend;
-  checkFitsBuffer(b, 'avgPool (gradient)', 'input gradient', info.inShape);
+  checkFitsBinding(b, 'avgPool (gradient)', 'input gradient', info.inShape);
   return runFlat(b, poolGradProgram('avg', info, size(info.inShape)), [dy], 'float32',
                  uniforms(info), info.inShape);
 };

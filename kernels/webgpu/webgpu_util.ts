@@ -18,6 +18,7 @@
 import {util} from '@tensorflow/tfjs-core';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import type {WebGPUBackend, WebGPUProgram} from '@tensorflow/tfjs-backend-webgpu';
+import {fmtShape} from '../../src/geometry.js';
 
 export type {WebGPUBackend, WebGPUProgram};
 
@@ -71,8 +72,8 @@ export function checkFitsBinding(
   const max = backend.device.limits.maxStorageBufferBindingSize;
   const bytes = util.sizeFromShape(shape as number[]) * 4;
   if (bytes <= max) return;
-  throw new Error(`${opName} (webgpu): the ${what} of size [${shape.join(', ')}] takes ${bytes} ` +
-      `bytes, more than one WebGPU storage binding holds here (maxStorageBufferBindingSize = ` +
+  throw new Error(`${opName} (webgpu): the ${what} of size ${fmtShape(shape)} needs ${bytes} ` +
+      `bytes, more than one WebGPU storage buffer binds here (maxStorageBufferBindingSize = ` +
       `${max}); split the batch or use another backend`);
 }
 
