@@ -41,6 +41,17 @@ export function heapBase(): usize {
   return (__heap_base + 15) & ~15;
 }
 
+/**
+ * a·b + c in four lanes: the micro-kernels' only multiply-add. The relaxed-SIMD build (compiled
+ * with `--enable relaxed-simd`, see scripts/build_wasm.mjs) emits one fused `f32x4.relaxed_madd`
+ * (FMA where the CPU has it; the engine may also round twice); the plain SIMD build a multiply and
+ * an add, as before. ASC_FEATURE_RELAXED_SIMD is a compile-time constant: no branch at run time.
+ */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}
+
 @inline function p(par: usize, slot: i32): i32 {
   return load<i32>(par + (<usize>slot << 2));
 }
@@ -240,15 +251,15 @@ function gemm(M: i32, N: i32, K: i32, A: usize, aSm: i32, aSk: i32, B: usize, bS
             for (const end = pa + (<usize>kk << 4); pa < end; pa += 16, pb += 32) {
               const b0 = v128.load(pb), b1 = v128.load(pb, 16);
               const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
-              c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-              c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-              c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-              c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+              c00 = madd(a0, b0, c00);
+              c01 = madd(a0, b1, c01);
+              c10 = madd(a1, b0, c10);
+              c11 = madd(a1, b1, c11);
               const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
-              c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-              c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-              c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-              c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+              c20 = madd(a2, b0, c20);
+              c21 = madd(a2, b1, c21);
+              c30 = madd(a3, b0, c30);
+              c31 = madd(a3, b1, c31);
             }
             storeTile(C, ldc, m0 + (ip << 2), nb, M, nn, add, c00, c01, c10, c11, c20, c21, c30, c31);
           }
@@ -567,7 +578,7 @@ function direct(par: usize, mode: i32, big: usize, small: usize, w: usize): void
             if (mode == 0) {
               if (sw == 1) {
                 for (; i + 4 <= n; i += 4, ps += 16, pb += 16) {
-                  v128.store(pb, f32x4.add(v128.load(pb), f32x4.mul(wx, v128.load(ps))));
+                  v128.store(pb, madd(wx, v128.load(ps), v128.load(pb)));
                 }
               } else if (sw == 2) {
                 for (; i + 4 < n; i += 4, ps += 16, pb += 32) {
@@ -590,9 +601,9 @@ function direct(par: usize, mode: i32, big: usize, small: usize, w: usize): void
                   break;
                 }
                 if (mode == 1) {
-                  v128.store(ps, f32x4.add(v128.load(ps), f32x4.mul(wx, gather)));
+                  v128.store(ps, madd(wx, gather, v128.load(ps)));
                 } else {
-                  acc = f32x4.add(acc, f32x4.mul(v128.load(ps), gather));
+                  acc = madd(v128.load(ps), gather, acc);
                 }
               }
               if (mode == 1) {
@@ -689,7 +700,7 @@ function depthwiseRows(par: usize, big: usize, small: usize, w: usize, biasValue
             let pb = buf + (<usize>load<i32>(q) << 2);
             let ps = xrow + (<usize>load<i32>(q, 4) << 2);
             for (const end = pb + (<usize>nv << 2); pb < end; pb += 16, ps += 16) {
-              v128.store(pb, f32x4.add(v128.load(pb), f32x4.mul(wx, v128.load(ps))));
+              v128.store(pb, madd(wx, v128.load(ps), v128.load(pb)));
             }
           }
         }
@@ -811,12 +822,12 @@ function depthwiseGatherRows(par: usize, mode: i32, big: usize, small: usize, w:
             if (mode == 1) {
               const wx = v128.load32_splat(at(w, m0 + kw));
               for (; ps < end; ps += 16, pb += 16) {
-                v128.store(ps, f32x4.add(v128.load(ps), f32x4.mul(wx, v128.load(pb))));
+                v128.store(ps, madd(wx, v128.load(pb), v128.load(ps)));
               }
             } else {
               const pa = acc + (<usize>(m0 + kw) << 4);
               let a = v128.load(pa);
-              for (; ps < end; ps += 16, pb += 16) a = f32x4.add(a, f32x4.mul(v128.load(ps), v128.load(pb)));
+              for (; ps < end; ps += 16, pb += 16) a = madd(v128.load(ps), v128.load(pb), a);
               v128.store(pa, a);
             }
           }
@@ -1077,15 +1088,15 @@ function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: us
           const pb = Bn + (<usize>load<i32>(t) << 2);
           const b0 = v128.load(pb), b1 = v128.load(pb, 16);
           const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
-          c00 = f32x4.add(c00, f32x4.mul(a0, b0));
-          c01 = f32x4.add(c01, f32x4.mul(a0, b1));
-          c10 = f32x4.add(c10, f32x4.mul(a1, b0));
-          c11 = f32x4.add(c11, f32x4.mul(a1, b1));
+          c00 = madd(a0, b0, c00);
+          c01 = madd(a0, b1, c01);
+          c10 = madd(a1, b0, c10);
+          c11 = madd(a1, b1, c11);
           const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
-          c20 = f32x4.add(c20, f32x4.mul(a2, b0));
-          c21 = f32x4.add(c21, f32x4.mul(a2, b1));
-          c30 = f32x4.add(c30, f32x4.mul(a3, b0));
-          c31 = f32x4.add(c31, f32x4.mul(a3, b1));
+          c20 = madd(a2, b0, c20);
+          c21 = madd(a2, b1, c21);
+          c30 = madd(a3, b0, c30);
+          c31 = madd(a3, b1, c31);
         }
         storeTile(C, ldc, ip << 2, nb, M, nn, add, c00, c01, c10, c11, c20, c21, c30, c31);
       }
@@ -1120,7 +1131,7 @@ function gemv1(N: i32, K: i32, a: usize, B: usize, tab: usize, C: usize): void {
       const a0 = load<f32>(a), a1 = load<f32>(a, 4), x0 = f32x4.splat(a0), x1 = f32x4.splat(a1);
       let s0 = at(B, load<i32>(tab) + n0), s1 = at(B, load<i32>(tab, 4) + n0), q = c0;
       for (; q < cEnd; q += 16, s0 += 16, s1 += 16) {
-        v128.store(q, f32x4.add(f32x4.mul(x0, v128.load(s0)), f32x4.mul(x1, v128.load(s1))));
+        v128.store(q, madd(x1, v128.load(s1), f32x4.mul(x0, v128.load(s0))));
       }
       for (; q < tEnd; q += 4, s0 += 4, s1 += 4) store<f32>(q, a0 * load<f32>(s0) + a1 * load<f32>(s1));
       k = 2;
@@ -1131,7 +1142,7 @@ function gemv1(N: i32, K: i32, a: usize, B: usize, tab: usize, C: usize): void {
       let s0 = at(B, load<i32>(pt) + n0), s1 = at(B, load<i32>(pt, 4) + n0), q = c0;
       for (; q < cEnd; q += 16, s0 += 16, s1 += 16) {
         v128.store(q, f32x4.add(v128.load(q),
-                                f32x4.add(f32x4.mul(x0, v128.load(s0)), f32x4.mul(x1, v128.load(s1)))));
+                                madd(x1, v128.load(s1), f32x4.mul(x0, v128.load(s0)))));
       }
       for (; q < tEnd; q += 4, s0 += 4, s1 += 4) {
         store<f32>(q, load<f32>(q) + a0 * load<f32>(s0) + a1 * load<f32>(s1));
@@ -1154,16 +1165,16 @@ function dotCols(N: i32, K: i32, x: usize, B: usize, tab: usize, out: usize, kTa
       let px = x, pk = kTab;
       const end = x + (<usize>K << 2);
       for (; px + 32 <= end; px += 32, pk += 8) {
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(px), v128.load(src + (<usize>load<i32>(pk) << 2))));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(px, 16), v128.load(src + (<usize>load<i32>(pk, 4) << 2))));
+        a0 = madd(v128.load(px), v128.load(src + (<usize>load<i32>(pk) << 2)), a0);
+        a1 = madd(v128.load(px, 16), v128.load(src + (<usize>load<i32>(pk, 4) << 2)), a1);
       }
-      if (px < end) a0 = f32x4.add(a0, f32x4.mul(v128.load(px), v128.load(src + (<usize>load<i32>(pk) << 2))));
+      if (px < end) a0 = madd(v128.load(px), v128.load(src + (<usize>load<i32>(pk) << 2)), a0);
     } else {
       let k = 0;
       for (; k < kv; k += 8) {
         const o = <usize>k << 2;
-        a0 = f32x4.add(a0, f32x4.mul(v128.load(x + o), v128.load(src + o)));
-        a1 = f32x4.add(a1, f32x4.mul(v128.load(x + o, 16), v128.load(src + o, 16)));
+        a0 = madd(v128.load(x + o), v128.load(src + o), a0);
+        a1 = madd(v128.load(x + o, 16), v128.load(src + o, 16), a1);
       }
       for (; k < K; k++) s += load<f32>(at(x, k)) * load<f32>(at(src, k));
     }
