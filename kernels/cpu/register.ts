@@ -1,5 +1,5 @@
 /** Registers our kernels for tfjs' `cpu` backend (a side effect of importing the package). */
-import {getKernel, registerKernel} from '@tensorflow/tfjs-core';
+import {getKernel, registerKernel, unregisterKernel} from '@tensorflow/tfjs-core';
 import {typedArrayKernelConfigs} from './kernels.js';
 
 for (const config of typedArrayKernelConfigs('cpu')) {
@@ -23,4 +23,14 @@ import {normKernelConfigs} from './normalization.js';
 import type {TypedArrayBackend} from './kernels.js';
 for (const config of normKernelConfigs('cpu', backend => backend as TypedArrayBackend)) {
   if (getKernel(config.kernelName, config.backendName) == null) registerKernel(config);
+}
+// tfjs' own LeakyRelu on cpu, replaced by a bit-identical SIMD one (kernels/cpu/activation.ts
+// says why and when); only if tfjs' cpu kernels are registered already.
+import {leakyReluConfig, isOurLeakyRelu} from './activation.js';
+{
+  const original = getKernel('LeakyRelu', 'cpu');
+  if (original != null && !isOurLeakyRelu(original)) {
+    unregisterKernel('LeakyRelu', 'cpu');
+    registerKernel(leakyReluConfig(original));
+  }
 }

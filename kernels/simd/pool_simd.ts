@@ -1,7 +1,7 @@
 /**
  * The memory-bound kernels' loops on WebAssembly SIMD (kernels/simd/assembly/pool.ts, with
  * interp.ts and pad.ts compiled into the same module), seen from JS with the geometry of the JS
- * loops they stand beside: pooling's tiled width-2 windows (k2 s2: U-Net's down-sampling) and
+ * loops they stand beside (and tfjs' cpu LeakyRelu, kernels/cpu/activation.ts): pooling's tiled width-2 windows (k2 s2: U-Net's down-sampling) and
  * separable passes (overlapping windows, max), interpolation's per-axis passes (nearest,
  * linear) and pad's sweep (up to three padded axes). The JS loops in kernels/cpu/pooling.ts,
  * interpolate.ts and padding.ts stay the oracle and the fallback (`setCpuImplementation('js')`,
@@ -39,6 +39,7 @@ interface PoolExports {
   padVolumes(src: number, dst: number, vols: number, W0: number, W1: number, W2: number,
              J0: number, J1: number, J2: number, map0: number, map1: number, map2: number,
              j0: number, j1: number, shift: number, bits: number): void;
+  leakyRelu(x: number, y: number, n: number, alpha: number): void;
 }
 
 let mod: PoolExports|null = null;
@@ -266,6 +267,25 @@ export function wasmPadVolumes(m: PoolExports, src: Int32Array, vols: number, in
     m.padVolumes(xAt, yAt, q, W0, W1, W2, J0, J1, J2, mapAt[0], mapAt[1], mapAt[2], j0, j1,
                  shift, bits);
     y.set(q === Q ? heapY : heapY.subarray(0, q * outVol), v * outVol);
+  }
+  return y;
+}
+
+/**
+ * tfjs' LeakyRelu (`x < 0 ? alpha * x : x`, the product rounded from float64, bit for bit) of x
+ * into y, STAGE floats at a time through the module's memory, computed in place there.
+ */
+export function wasmLeakyRelu(m: PoolExports, x: Float32Array, alpha: number,
+                              y: Float32Array): Float32Array {
+  const base = m.heapBase(), Q = Math.min(STAGE, x.length);
+  const have = m.memory.buffer.byteLength;
+  if (base + 4 * Q > have) m.memory.grow(Math.ceil((base + 4 * Q - have) / 65536));
+  const heap = new Float32Array(m.memory.buffer, base, Q);
+  for (let i = 0; i < x.length; i += Q) {
+    const q = Math.min(Q, x.length - i);
+    heap.set(x.subarray(i, i + q));
+    m.leakyRelu(base, base, q, alpha);
+    y.set(q === Q ? heap : heap.subarray(0, q), i);
   }
   return y;
 }

@@ -1,8 +1,9 @@
 // The pooling kernels' hottest loops in WebAssembly SIMD (AssemblyScript), beside the JS ones in
 // kernels/cpu/pooling.ts (same taps in the same order, same arithmetic; the JS loops are the
-// oracle). Built by scripts/build_wasm.mjs into kernels/simd/pool_wasm.ts, with interp.ts and
-// pad.ts (re-exported at the end). Pointers are byte offsets into this module's memory, which
-// the JS side (kernels/simd/pool_simd.ts) grows and fills a chunk at a time.
+// oracle). Built by scripts/build_wasm.mjs into kernels/simd/pool_wasm.ts, with interp.ts,
+// pad.ts and activation.ts (tfjs' cpu LeakyRelu, kernels/cpu/activation.ts), re-exported at the
+// end. Pointers are byte offsets into this module's memory, which the JS side
+// (kernels/simd/pool_simd.ts) grows and fills a chunk at a time.
 
 /** PyTorch's max rule, per lane: v replaces m when v > m or v is NaN (the first maximum stays). */
 // @ts-ignore: decorator
@@ -206,3 +207,4 @@ export function maxPassRows(src: usize, dst: usize, outer: i32, inLen: i32, inne
 
 export {linPassW, linPassRows, nearPassW, nearPassRows} from './interp';
 export {padVolumes} from './pad';
+export {leakyRelu} from './activation';
