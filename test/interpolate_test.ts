@@ -110,6 +110,30 @@ describe('the cpu interpolate passes (repeats, row copies, paired rows) match th
         [number, number, number];
     const shape = [int(1, 2), int(1, 2), ...inSize];
     const attrs: InterpolateAttrs = {mode, alignCorners, outSize, scales};
+    trialIt(trial, shape, attrs);
+  }
+  // Trials 84+: planes whose input or output exceeds the staging window (16384 floats): the SIMD
+  // path's slice-by-slice order (kernels/simd/pool_simd.ts sliceWiseInterpolate), with every axis
+  // up-sampled, down-sampled or kept (skipped passes), and depth down-sampling that jumps slices.
+  for (let trial = 84; trial < 108; trial++) {
+    const mode = modes[trial % 3], alignCorners = mode === 'linear' && r() < 0.5;
+    const inSize = [int(2, 14), int(6, 30), int(6, 44)];
+    const outSize = inSize.map(v => {
+      const u = r();
+      return u < 0.35 ? 2 * v : u < 0.45 ? 3 * v : u < 0.6 ? v : int(1, 2 * v + 3);
+    }) as [number, number, number];
+    if (Math.max(inSize[0] * inSize[1] * inSize[2], outSize[0] * outSize[1] * outSize[2]) <= 16384) {
+      outSize[1] = 2 * inSize[1] + 7;
+      outSize[2] = 2 * inSize[2] + 5;
+    }
+    const scales = (r() < 0.5 ? outSize.map((o, i) => o / inSize[i]) : [0, 0, 0]) as
+        [number, number, number];
+    const shape = [int(1, 2), int(1, 2), ...inSize];
+    trialIt(trial, shape, {mode, alignCorners, outSize, scales});
+  }
+
+  function trialIt(trial: number, shape: number[], attrs: InterpolateAttrs) {
+    const {mode, alignCorners, outSize, scales} = attrs;
     it(`trial ${trial}: ${mode}${alignCorners ? ' alignCorners' : ''} ${JSON.stringify(shape)} → ` +
        `${JSON.stringify(outSize)} scales ${JSON.stringify(scales)}`, () => {
       const n = shape.reduce((a, b) => a * b, 1);

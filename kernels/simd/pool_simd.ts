@@ -186,6 +186,9 @@ export function wasmInterpolate(m: PoolExports, linear: boolean, x: Float32Array
                                 twiceW: boolean, y: Float32Array): Float32Array {
   const [D, H, W] = inSize, [oD, oH, oW] = tables.map(t => t.i0.length);
   const inVol = D * H * W, outVol = oD * oH * oW;
+  if (Math.max(inVol, outVol) > STAGE && sliceWiseFits(tables[0])) {
+    return sliceWiseInterpolate(m, linear, x, planes, inSize, tables, skip, twiceW, y);
+  }
   const P = Math.max(1, Math.min(planes, Math.floor(STAGE / Math.max(inVol, outVol))));
   const al = (b: number) => (b + 15) & ~15;
   let at = m.heapBase();
@@ -232,6 +235,107 @@ export function wasmInterpolate(m: PoolExports, linear: boolean, x: Float32Array
       src = yAt;
     }
     y.set(new Float32Array(buf, src, q * outVol), pl * outVol);
+  }
+  return y;
+}
+
+/**
+ * wasmInterpolate for planes that do not fit the staging window (large maps): one output depth
+ * slice at a time, so that everything between the read of x and the write of y stays in L1/L2
+ * (staging whole planes sent each of them through main memory once per pass: about 4× the
+ * traffic). The W and H passes of each input depth slice are computed once, when an output slice
+ * first needs it, into one of two slots (slot d mod 2: the depth taps of output slice o are
+ * i0[o] and i1[o] ∈ {i0[o], i0[o] + 1}, both nondecreasing in o); the depth pass is linPassRows
+ * on those two slots (adjacent: row 0 and row 1 of a two-row source) with a one-entry table, or
+ * for nearest a copy of the slot. Same passes, same order, same arithmetic as the staged path.
+ */
+function sliceWiseFits(td: InterpAxis): boolean {
+  for (let o = 0; o < td.i0.length; o++) {
+    const step = td.i1[o] - td.i0[o];
+    if ((step !== 0 && step !== 1) || (o > 0 && td.i0[o] < td.i0[o - 1])) return false;
+  }
+  return true;
+}
+
+function sliceWiseInterpolate(m: PoolExports, linear: boolean, x: Float32Array, planes: number,
+                              inSize: number[], tables: InterpAxis[], skip: boolean[],
+                              twiceW: boolean, y: Float32Array): Float32Array {
+  const [D, H, W] = inSize, [oD, oH, oW] = tables.map(t => t.i0.length);
+  const [td, th, tw] = tables;
+  const inSlice = H * W, outSlice = oH * oW, inVol = D * inSlice, outVol = oD * outSlice;
+  const al = (b: number) => (b + 15) & ~15;
+  let at = m.heapBase();
+  const put = (n: number) => {
+    const q = at;
+    at = al(at + 4 * n);
+    return q;
+  };
+  const twAt = [put(oW), put(oW), put(oW), put(oW)], thAt = [put(oH), put(oH), put(oH), put(oH)];
+  const oneAt = [put(1), put(1), put(1), put(1)];
+  const xAt = put(inSlice), t1At = put(H * oW), slotAt = put(2 * outSlice), outAt = put(outSlice);
+  const have = m.memory.buffer.byteLength;
+  if (at > have) m.memory.grow(Math.ceil((at - have) / 65536));  // RangeError if it cannot
+  const buf = m.memory.buffer;
+  const fill = (where: number[], t: InterpAxis) => {
+    new Int32Array(buf, where[0], t.i0.length).set(t.i0);
+    new Int32Array(buf, where[1], t.i1.length).set(t.i1);
+    new Float32Array(buf, where[2], t.w0.length).set(t.w0);
+    new Float32Array(buf, where[3], t.w1.length).set(t.w1);
+  };
+  fill(twAt, tw);
+  fill(thAt, th);
+  const heapX = new Float32Array(buf, xAt, inSlice);
+  const oneI0 = new Int32Array(buf, oneAt[0], 1), oneI1 = new Int32Array(buf, oneAt[1], 1);
+  const oneW0 = new Float32Array(buf, oneAt[2], 1), oneW1 = new Float32Array(buf, oneAt[3], 1);
+  const slots = [new Float32Array(buf, slotAt, outSlice),
+                 new Float32Array(buf, slotAt + 4 * outSlice, outSlice)];
+  const out = new Float32Array(buf, outAt, outSlice);
+  for (let pl = 0; pl < planes; pl++) {
+    const have: number[] = [-1, -1];  // the input slice each slot holds
+    const need = (d: number) => {
+      const k = d & 1;
+      if (have[k] === d) return;
+      have[k] = d;
+      const from = pl * inVol + d * inSlice, dst = slotAt + 4 * k * outSlice;
+      if (skip[2] && skip[1]) {
+        slots[k].set(x.subarray(from, from + inSlice));
+        return;
+      }
+      heapX.set(x.subarray(from, from + inSlice));
+      let src = xAt;
+      if (!skip[2]) {
+        const to = skip[1] ? dst : t1At;
+        if (linear) m.linPassW(src, to, H, W, oW, twAt[0], twAt[1], twAt[2], twAt[3]);
+        else m.nearPassW(src, to, H, W, oW, twAt[0], twiceW);
+        src = to;
+      }
+      if (!skip[1]) {
+        if (linear) m.linPassRows(src, dst, 1, H, oW, oH, thAt[0], thAt[1], thAt[2], thAt[3]);
+        else m.nearPassRows(src, dst, 1, H, oW, oH, thAt[0]);
+      }
+    };
+    for (let o = 0; o < oD; o++) {
+      const to = pl * outVol + o * outSlice;
+      if (skip[0]) {
+        need(o);
+        y.set(slots[o & 1], to);
+        continue;
+      }
+      const d0 = td.i0[o];
+      need(d0);
+      if (!linear) {
+        y.set(slots[d0 & 1], to);
+        continue;
+      }
+      const d1 = td.i1[o];
+      need(d1);
+      oneI0[0] = d0 & 1;
+      oneI1[0] = d1 & 1;
+      oneW0[0] = td.w0[o];
+      oneW1[0] = td.w1[o];
+      m.linPassRows(slotAt, outAt, 1, 2, outSlice, 1, oneAt[0], oneAt[1], oneAt[2], oneAt[3]);
+      y.set(out, to);
+    }
   }
   return y;
 }
