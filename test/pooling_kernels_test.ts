@@ -69,6 +69,8 @@ describe('cpu pooling fast paths match the reference loops', () => {
            stride: s, padding: p, ceilMode, countIncludePad,
            divisorOverride: trial % 5 === 0 ? 3 : null}));
          const refAvg = avgInfos.map(ai => avgPoolReference(xf, ai));
+         // Without NaN the SIMD passes take their one-pmax rule (kernels/simd/assembly/pool.ts).
+         const refMaxF = Array.from(maxPoolReference(xf, mi, new Int32Array(outN)));
          const dys = refAvg.map(ref => Float32Array.from(ref, (_, i) => i % 7 === 3 ? -0 : int(-20, 20) / 8));
          onEachImplementation(impl => {
            expect(Array.from(maxPoolForward(x, mi, a1))).withContext(impl).toEqual(refMax);
@@ -76,6 +78,9 @@ describe('cpu pooling fast paths match the reference loops', () => {
            // Bit for bit (Object.is: ±0 and NaN told apart).
            const fastMax = maxPoolForward(x, mi);
            expect(fastMax.every((v, i) => Object.is(v, refMax[i]))).withContext(impl).toBe(true);
+           const fastMaxF = maxPoolForward(xf, mi);
+           expect(fastMaxF.every((v, i) => Object.is(v, refMaxF[i]))).withContext(`${impl} no NaN`)
+               .toBe(true);
            avgInfos.forEach((ai, j) => {
              const fast = avgPoolForward(xf, ai), ref = refAvg[j];
              // Exactly (a window of ±0s may sum to either zero, as the loops' orders differ).

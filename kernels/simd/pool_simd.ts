@@ -1,11 +1,12 @@
 /**
  * The memory-bound kernels' loops on WebAssembly SIMD (kernels/simd/assembly/pool.ts, with
- * interp.ts and pad.ts compiled into the same module), seen from JS with the geometry of the JS
- * loops they stand beside (and tfjs' cpu LeakyRelu, kernels/cpu/activation.ts): pooling's tiled width-2 windows (k2 s2: U-Net's down-sampling) and
- * separable passes (overlapping windows, max), interpolation's per-axis passes (nearest,
- * linear) and pad's sweep (up to three padded axes). The JS loops in kernels/cpu/pooling.ts,
- * interpolate.ts and padding.ts stay the oracle and the fallback (`setCpuImplementation('js')`,
- * no WebAssembly SIMD, or a memory that cannot grow). The module is small (under 4 KiB), so it
+ * interp.ts, pad.ts and activation.ts compiled into the same module), seen from JS with the
+ * geometry of the JS loops they stand beside (and tfjs' cpu LeakyRelu, kernels/cpu/activation.ts):
+ * pooling's tiled width-2 windows (k2 s2: U-Net's down-sampling) and separable passes
+ * (overlapping windows, max), interpolation's per-axis passes (nearest, linear) and pad's sweep
+ * (up to three padded axes). The JS loops in kernels/cpu/pooling.ts, interpolate.ts and
+ * padding.ts stay the oracle and the fallback (`setCpuImplementation('js')`, no WebAssembly
+ * SIMD, or a memory that cannot grow). The module is small (under 6 KiB), so it
  * is compiled synchronously at import everywhere.
  *
  * Memory: a staging window in the module's memory, small enough to stay in cache: x passes
@@ -19,15 +20,18 @@ import {POOL_WASM_BASE64} from './pool_wasm.js';
 interface PoolExports {
   memory: WebAssembly.Memory;
   heapBase(): number;
+  /** `noNaN`: the caller checked (hasNaN) that no tap is NaN; the rule is then one pmax. */
   maxPool2(x: number, y: number, slabs: number, slabIn: number, rowStep: number, oH: number,
-           oW: number, n: number, q1: number, q2: number, q3: number): void;
+           oW: number, n: number, q1: number, q2: number, q3: number, noNaN: boolean): void;
+  hasNaN(p: number, n: number): boolean;
   avgPool2(x: number, y: number, slabs: number, slabIn: number, rowStep: number, oH: number,
            oW: number, n: number, q1: number, q2: number, q3: number, div: number): void;
   maxPassRow(src: number, dst: number, rows: number, inLen: number, outLen: number,
              start: number, lo: number, hi: number, d: number, K: number, full0: number,
-             full1: number): void;
+             full1: number, noNaN: boolean): void;
   maxPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
-              outLen: number, start: number, lo: number, hi: number, d: number): void;
+              outLen: number, start: number, lo: number, hi: number, d: number,
+              noNaN: boolean): void;
   linPassW(src: number, dst: number, rows: number, inLen: number, outLen: number, i0: number,
            i1: number, w0: number, w1: number): void;
   linPassRows(src: number, dst: number, outer: number, inLen: number, inner: number,
@@ -101,8 +105,12 @@ export function wasmPool2(m: PoolExports, kind: 'max'|'avg', x: Float32Array, g:
       const k = Math.min(chunk, perRun - s);
       const from = inRun + s * slabIn;
       heapIn.set(x.subarray(from, from + k * slabIn));
-      if (kind === 'max') m.maxPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3);
-      else m.avgPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3, divisor);
+      if (kind === 'max') {
+        m.maxPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3,
+                   !m.hasNaN(base, k * slabIn));
+      } else {
+        m.avgPool2(base, outAt, k, slabIn * 4, rowStep, oH, oW, n, q1, q2, q3, divisor);
+      }
       y.set(k === chunk ? heapOut : heapOut.subarray(0, k * slabOut), outRun + s * slabOut);
     }
   }
@@ -162,10 +170,12 @@ export function wasmSeparableMax(m: PoolExports, x: Float32Array, planes: number
   for (let pl = 0; pl < planes; pl += P) {
     const q = Math.min(P, planes - pl);
     heapX.set(x.subarray(pl * inVol, (pl + q) * inVol));
+    // Without a NaN in the chunk, the rule is one pmax per tap (the passes cannot make a NaN).
+    const noNaN = !m.hasNaN(xAt, q * inVol);
     m.maxPassRow(xAt, t1At, q * D * H, W, oW, tableAt[6], tableAt[7], tableAt[8], dw, K, full0,
-                 full1);
-    m.maxPassRows(t1At, t2At, q * D, H, oW, oH, tableAt[3], tableAt[4], tableAt[5], dh);
-    m.maxPassRows(t2At, yAt, q, D, oH * oW, oD, tableAt[0], tableAt[1], tableAt[2], dd);
+                 full1, noNaN);
+    m.maxPassRows(t1At, t2At, q * D, H, oW, oH, tableAt[3], tableAt[4], tableAt[5], dh, noNaN);
+    m.maxPassRows(t2At, yAt, q, D, oH * oW, oD, tableAt[0], tableAt[1], tableAt[2], dd, noNaN);
     y.set(q === P ? heapY : heapY.subarray(0, q * outVol), pl * outVol);
   }
   return y;
