@@ -5,7 +5,8 @@
 // kernels' loops (assembly/pool.ts with interp.ts and pad.ts → pool_wasm.ts: pooling,
 // interpolation, pad), separate sources so that no rebuild touches another. The core is also
 // built with an imported shared memory (core_shared_wasm.ts), which the thread pool's instances
-// (kernels/simd/threads.ts) all use.
+// (kernels/simd/threads.ts) all use, and both again with relaxed SIMD (core_relaxed_wasm.ts,
+// core_shared_relaxed_wasm.ts: fused multiply-adds where the engine has them).
 // Each entry of MODULES is one build: a variant is one more entry (`features`: --enable flags,
 // `flags`: any other compiler flags). The generated files are committed: users and CI never need the
 // compiler (CI rebuilds them and checks that nothing changed).
@@ -23,6 +24,15 @@ const MODULES = [
   {source: 'kernels/simd/assembly/core.ts', target: 'kernels/simd/core_shared_wasm.ts',
    constant: 'CORE_SHARED_WASM_BASE64', initialMemory: '2', features: ['simd', 'threads'],
    flags: SHARED, what: 'SIMD, imported shared memory'},
+  // The same two with relaxed SIMD (f32x4.relaxed_madd in the micro-kernels, core.ts' madd),
+  // chosen at load where the engine validates and passes a self-check (simd_core.ts).
+  {source: 'kernels/simd/assembly/core.ts', target: 'kernels/simd/core_relaxed_wasm.ts',
+   constant: 'CORE_RELAXED_WASM_BASE64', initialMemory: '2', features: ['simd', 'relaxed-simd'],
+   what: 'SIMD, relaxed SIMD'},
+  {source: 'kernels/simd/assembly/core.ts', target: 'kernels/simd/core_shared_relaxed_wasm.ts',
+   constant: 'CORE_SHARED_RELAXED_WASM_BASE64', initialMemory: '2',
+   features: ['simd', 'relaxed-simd', 'threads'], flags: SHARED,
+   what: 'SIMD, relaxed SIMD, imported shared memory'},
   {source: 'kernels/simd/assembly/norm.ts', target: 'kernels/simd/norm_wasm.ts',
    constant: 'NORM_WASM_BASE64', initialMemory: '1', features: ['simd'], what: 'SIMD'},
   {source: 'kernels/simd/assembly/pool.ts', target: 'kernels/simd/pool_wasm.ts',
