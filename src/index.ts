@@ -63,6 +63,10 @@ export {DEFAULT_LIMITS as LOAD_LIMIT_DEFAULTS} from './io/limits.js';
 // Why the cpu kernels run on the JS core (no SIMD, a CSP refusal, a compile error, …), or null.
 export {cpuImplementationReason} from '../kernels/cpu/dispatch.js';
 export {getNumThreads, numThreadsReason, setNumThreads} from '../kernels/simd/threads.js';
+// Which build of the WebAssembly core runs: relaxed SIMD (fused multiply-adds) or plain SIMD.
+export {setCpuCoreBuild} from '../kernels/cpu/dispatch.js';
+export {cpuCoreBuild, cpuCoreBuildReason} from '../kernels/simd/simd_core.js';
+export type {CoreBuild, CoreBuildSetting} from '../kernels/simd/simd_core.js';
 
 // ---- padding (F.pad) ----
 export {pad, padInfo} from './padding.js';

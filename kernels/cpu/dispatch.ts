@@ -6,8 +6,8 @@
  * `auto`) sets the initial choice in Node.
  */
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
-import {wasmBiasGrad, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmCoreOffReason} from '../simd/simd_core.js';
-import {threadedConv3dForward, threadedConvTranspose3dForward, threadedWeightGrad} from '../simd/threads.js';
+import {type CoreBuildSetting, selectCoreBuild, wasmBiasGrad, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, wasmCoreOffReason} from '../simd/simd_core.js';
+import {releaseStalePool, threadedConv3dForward, threadedConvTranspose3dForward, threadedWeightGrad} from '../simd/threads.js';
 import {biasGradient, conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from './compute.js';
 
 export type CpuImplementation = 'js'|'wasm'|'auto';
@@ -36,6 +36,22 @@ export function setCpuImplementation(impl: CpuImplementation): void {
     throw new Error(`setCpuImplementation('wasm'): the WebAssembly SIMD core is off: ${off}`);
   }
   choice = impl;
+}
+
+/**
+ * Chooses the build of the WebAssembly core: 'relaxed' (relaxed SIMD: `f32x4.relaxed_madd`,
+ * fused multiply-adds where the hardware has FMA), 'plain' (128-bit SIMD multiply + add) or
+ * 'auto' (the default; TFJS_CT3D_SIMD in Node): relaxed where `WebAssembly.validate` accepts it
+ * and a tiny self-check convolution is exact, else plain. `cpuCoreBuild()` says which runs.
+ * Throws for any other value, and for 'relaxed' where the engine has no relaxed SIMD (Node 20
+ * without --experimental-wasm-relaxed-simd). Switching is allowed at any time: Node loads the
+ * new build at once and the thread pool's workers are stopped (a new pool with the matching
+ * shared build starts on the next large call or `ready()`); browsers keep the running build until
+ * the new one is compiled by the next `await ready()`.
+ */
+export function setCpuCoreBuild(build: CoreBuildSetting): void {
+  selectCoreBuild('setCpuCoreBuild', build);
+  releaseStalePool();
 }
 
 /** The core our kernels run on right now: 'wasm' or 'js'. */

@@ -7,11 +7,18 @@
  * compiles it asynchronously and the JS path is used until it resolves. Without WebAssembly SIMD
  * the core is never loaded and everything runs on the JS path.
  *
+ * Builds: the core is built twice (scripts/build_wasm.mjs), plain SIMD (core_wasm.ts) and with
+ * relaxed SIMD (core_relaxed_wasm.ts: `f32x4.relaxed_madd`, fused where the hardware has FMA).
+ * 'auto' (the default; TFJS_CT3D_SIMD in Node) loads the relaxed build where
+ * `WebAssembly.validate` accepts it and a tiny convolution on it gives the exact result, else the
+ * plain one; `setCpuCoreBuild` forces either (kernels/cpu/dispatch.ts).
+ *
  * Memory: one linear memory holding [parameter block | scratch | inputs | output | cols], grown
  * as needed and kept for the next call. Inputs are copied in and the output copied out.
  */
-import type {ConvTranspose3DInfo} from '../../src/geometry.js';
-import {depthChunk, tapTables} from '../cpu/compute.js';
+import {convTranspose3dInfo, type ConvTranspose3DInfo} from '../../src/geometry.js';
+import {convTranspose3dForward, depthChunk, tapTables} from '../cpu/compute.js';
+import {CORE_RELAXED_WASM_BASE64} from './core_relaxed_wasm.js';
 import {CORE_WASM_BASE64} from './core_wasm.js';
 
 export interface CoreExports {
@@ -58,8 +65,13 @@ export function wasmSimdSupported(): boolean {
   return simd;
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  return base64Bytes(CORE_WASM_BASE64);
+/** A build of the core: 'relaxed' (relaxed SIMD: fused multiply-adds) or 'plain' (SIMD). */
+export type CoreBuild = 'relaxed'|'plain';
+/** What `setCpuCoreBuild` takes: a build, or 'auto' (relaxed where it runs correctly). */
+export type CoreBuildSetting = CoreBuild|'auto';
+
+function moduleBytes(build: CoreBuild): Uint8Array<ArrayBuffer> {
+  return base64Bytes(build === 'relaxed' ? CORE_RELAXED_WASM_BASE64 : CORE_WASM_BASE64);
 }
 
 /** The bytes of an embedded (base64) module. */
@@ -72,7 +84,10 @@ export function base64Bytes(b64: string): Uint8Array<ArrayBuffer> {
 
 const imports = {env: {}};
 let core: CoreExports|null = null;
-let loading: Promise<boolean>|null = null;
+/** The build of `core`, and the setting it was loaded for. */
+let coreBuild: CoreBuild|null = null;
+let loadedFor: CoreBuildSetting|null = null;
+let loading: {setting: CoreBuildSetting, done: Promise<boolean>}|null = null;
 /** Why the core is off, once that is known (a sentence for users; null: on, or still loading). */
 let offReason: string|null = null;
 let warned = false;
@@ -80,6 +95,164 @@ let warned = false;
 /** The instantiated core, or null while it is not (yet) available. */
 export function wasmCore(): CoreExports|null {
   return core;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Choosing the build
+
+const SETTINGS: readonly CoreBuildSetting[] = ['auto', 'relaxed', 'plain'];
+
+/** `value` as a build setting, or throws naming `fn` (setCpuCoreBuild, TFJS_CT3D_SIMD). */
+export function validCoreBuildSetting(fn: string, value: unknown): CoreBuildSetting {
+  if (!SETTINGS.includes(value as CoreBuildSetting)) {
+    throw new Error(`${fn}: expected 'auto', 'relaxed' or 'plain', but got ${
+        typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value as CoreBuildSetting;
+}
+
+/** TFJS_CT3D_SIMD in Node ('auto' when unset or empty; anything else unknown throws). */
+function initialSetting(): CoreBuildSetting {
+  const v = (globalThis as {process?: {env?: Record<string, string|undefined>}}).process?.env
+      ?.TFJS_CT3D_SIMD;
+  return v == null || v === '' ? 'auto' : validCoreBuildSetting('TFJS_CT3D_SIMD', v);
+}
+
+let setting: CoreBuildSetting = initialSetting();
+/** Whether WebAssembly.validate accepts the relaxed build (null: not asked yet). */
+let relaxedValid: boolean|null = null;
+/** Why the relaxed build is not used under 'auto' (null: it is, or it was not tried). */
+let relaxedOffReason: string|null = null;
+
+const NO_RELAXED = 'this engine\'s WebAssembly has no relaxed SIMD (WebAssembly.validate refuses ' +
+    'the relaxed build; Chrome/Edge 114+ and Node 22+ have it, Node 20 with ' +
+    '--experimental-wasm-relaxed-simd)';
+
+/** Why the relaxed build cannot be compiled here, or null when WebAssembly.validate accepts it. */
+function relaxedRefused(): string|null {
+  if (relaxedValid == null) {
+    try {
+      relaxedValid = wasmSimdSupported() && WebAssembly.validate(moduleBytes('relaxed'));
+    } catch {
+      relaxedValid = false;
+    }
+  }
+  return relaxedValid ? null : NO_RELAXED;
+}
+
+/**
+ * The self-check of a relaxed instance: a tiny convTranspose3d of small integers (through the
+ * micro-kernels' multiply-adds), whose every sum is exact in float32 whether or not the engine
+ * fuses, must equal the JS core's result exactly. Guards against an engine whose relaxed
+ * instructions validate but compute something else.
+ */
+function selfCheck(c: CoreExports): boolean {
+  const info = convTranspose3dInfo('selfCheck', [1, 4, 2, 3, 8], [4, 8, 2, 2, 2], [8],
+                                   {stride: 2});
+  const x = Float32Array.from({length: 4 * 2 * 3 * 8}, (_, i) => i % 7 - 3);
+  const w = Float32Array.from({length: 4 * 8 * 8}, (_, i) => i % 5 - 2);
+  const b = Float32Array.from({length: 8}, (_, i) => i - 4);
+  const got = wasmConvTranspose3dForward(c, x, w, b, info);
+  const want = convTranspose3dForward(x, w, b, info);
+  return got != null && got.length === want.length && got.every((v, i) => v === want[i]);
+}
+
+function relaxedFailed(e: unknown): string {
+  return `the relaxed build did not load: ${failureReason(e)}`;
+}
+const SELF_CHECK_FAILED = 'the relaxed build validates but failed its self-check (a tiny ' +
+    'convolution gave a wrong result)';
+
+/**
+ * The build of the loaded core ('relaxed' or 'plain'), or null where none is loaded (no SIMD, a
+ * CSP refusal, browsers before `ready()` resolves). `setCpuCoreBuild` chooses; 'auto' (the
+ * default) loads 'relaxed' where the engine runs relaxed SIMD correctly.
+ */
+export function cpuCoreBuild(): CoreBuild|null {
+  return core != null ? coreBuild : null;
+}
+
+/**
+ * Why the plain build runs rather than the relaxed one ('auto' found no relaxed SIMD, or the
+ * relaxed build failed its self-check; or 'plain' was chosen), or null (the relaxed build runs,
+ * or no core is loaded).
+ */
+export function cpuCoreBuildReason(): string|null {
+  if (cpuCoreBuild() !== 'plain') return null;
+  if (loadedFor === 'plain') {
+    return 'setCpuCoreBuild(\'plain\') (or TFJS_CT3D_SIMD=plain) chose the plain build';
+  }
+  return relaxedOffReason;
+}
+
+/** The current setting ('auto' unless setCpuCoreBuild or TFJS_CT3D_SIMD chose a build). */
+export function cpuCoreBuildSetting(): CoreBuildSetting {
+  return setting;
+}
+
+/** The error of a 'relaxed' setting the engine cannot honour. */
+function cannotRunRelaxed(fn: string, why: string): Error {
+  return new Error(`${fn}: the relaxed-SIMD build of the WebAssembly core cannot run here: ${
+      why}; use 'auto' or 'plain'`);
+}
+
+/**
+ * Loads the build for `s` synchronously (Node), replacing the core only once the new one works;
+ * throws where 'relaxed' cannot run (the core is then left as it was) or a compile fails.
+ */
+function loadSync(fn: string, s: CoreBuildSetting): void {
+  let c: CoreExports|null = null, build: CoreBuild = 'plain', why: string|null = null;
+  if (s !== 'plain') {
+    why = relaxedRefused();
+    if (why == null) {
+      try {
+        c = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes('relaxed')), imports)
+            .exports as unknown as CoreExports;
+        if (selfCheck(c)) {
+          build = 'relaxed';
+        } else {
+          c = null;
+          why = SELF_CHECK_FAILED;
+        }
+      } catch (e) {
+        c = null;
+        why = relaxedFailed(e);
+      }
+    }
+    if (c == null && s === 'relaxed') throw cannotRunRelaxed(fn, why!);
+  }
+  c ??= new WebAssembly.Instance(new WebAssembly.Module(moduleBytes('plain')), imports)
+      .exports as unknown as CoreExports;
+  core = c;
+  coreBuild = build;
+  loadedFor = s;
+  relaxedOffReason = why;
+  offReason = null;
+  loading = null;
+}
+
+async function instantiateAsync(build: CoreBuild): Promise<CoreExports> {
+  // A synchronous throw (some engines' CSP refusal) becomes a rejection.
+  const {instance} = await (async () => WebAssembly.instantiate(moduleBytes(build), imports))();
+  return instance.exports as unknown as CoreExports;
+}
+
+/**
+ * Chooses the build (setCpuCoreBuild): Node loads it at once (throwing where 'relaxed' cannot
+ * run); browsers check that 'relaxed' validates, keep the current core running, and load the
+ * new build at the next `ready()`. A no-op when `value` is the current setting.
+ */
+export function selectCoreBuild(fn: string, value: unknown): void {
+  const s = validCoreBuildSetting(fn, value);
+  if (s === setting && (core == null || loadedFor === s)) return;
+  const refused = s === 'relaxed' ? relaxedRefused() : null;
+  if (refused != null) throw cannotRunRelaxed(`${fn}('relaxed')`, refused);
+  if (isNode() && wasmSimdSupported() && offReason == null) {
+    loadSync(`${fn}('${s}')`, s);  // throws before changing anything
+    setting = s;
+    return;
+  }
+  setting = s;
 }
 
 /**
@@ -129,52 +302,78 @@ function off(reason: string): false {
 }
 
 /**
- * Compiles and instantiates the core asynchronously (a no-op once done); resolves to whether the
- * wasm path is available, never rejects (the reason is in wasmCoreOffReason()). The package's
- * `ready()`.
+ * Compiles and instantiates the core asynchronously (a no-op once done for the current setting);
+ * resolves to whether the wasm path is available, never rejects (the reason is in
+ * wasmCoreOffReason()). The package's `ready()`. A new build replaces the running core only
+ * once it is ready.
  */
 export function loadWasmCore(): Promise<boolean> {
-  if (core != null) return Promise.resolve(true);
+  if (core != null && loadedFor === setting) return Promise.resolve(true);
   if (!wasmSimdSupported()) return Promise.resolve(off(wasmCoreOffReason()!));
-  if (loading == null) {
-    let compiled: Promise<WebAssembly.WebAssemblyInstantiatedSource>;
-    try {
-      compiled = WebAssembly.instantiate(moduleBytes(), imports);
-    } catch (e) {  // a synchronous throw (some engines' CSP refusal) instead of a rejection
-      compiled = Promise.reject(e);
+  if (loading?.setting !== setting) loading = {setting, done: loadAsync(setting)};
+  return loading.done;
+}
+
+/** loadWasmCore's work for setting `s`; its result is dropped if the setting changed meanwhile. */
+async function loadAsync(s: CoreBuildSetting): Promise<boolean> {
+  let c: CoreExports|null = null, build: CoreBuild = 'plain', why: string|null = null;
+  let failed: string|null = null;
+  if (s !== 'plain') {
+    why = relaxedRefused();
+    if (why == null) {
+      try {
+        c = await instantiateAsync('relaxed');
+        if (selfCheck(c)) {
+          build = 'relaxed';
+        } else {
+          c = null;
+          why = SELF_CHECK_FAILED;
+        }
+      } catch (e) {
+        why = relaxedFailed(e);
+      }
     }
-    loading = compiled.then(({instance}: WebAssembly.WebAssemblyInstantiatedSource) => {
-      core ??= instance.exports as unknown as CoreExports;
-      offReason = null;
-      return true;
-    }, (e: unknown) => off(failureReason(e)));
+    if (c == null && s === 'relaxed') {
+      failed = `setCpuCoreBuild('relaxed') (or TFJS_CT3D_SIMD=relaxed) was chosen, but ${why}`;
+    }
   }
-  return loading;
+  if (c == null && failed == null) {
+    try {
+      c = await instantiateAsync('plain');
+    } catch (e) {
+      failed = failureReason(e);
+    }
+  }
+  if (setting !== s) return loadWasmCore();
+  if (c == null) {
+    core = null;
+    return off(failed!);
+  }
+  core = c;
+  coreBuild = build;
+  loadedFor = s;
+  relaxedOffReason = why;
+  offReason = null;
+  return true;
 }
 
 /** Tests only: forget the loaded core and any reason, as if this module were fresh. */
 export function resetWasmCoreForTests(): void {
   core = null;
+  coreBuild = null;
+  loadedFor = null;
   loading = null;
   offReason = null;
   warned = false;
   simd = null;
+  relaxedValid = null;
+  relaxedOffReason = null;
+  setting = initialSetting();
 }
 
 function isNode(): boolean {
   const p = (globalThis as {process?: {versions?: {node?: string}}}).process;
   return p?.versions?.node != null;
-}
-
-// Node allows synchronous compilation of any size: the core is ready at import.
-if (isNode() && wasmSimdSupported()) {
-  try {
-    core = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes()), imports).exports as
-        unknown as CoreExports;
-  } catch (e) {
-    core = null;
-    off(failureReason(e));
-  }
 }
 
 export const PARAMS_BYTES = 4096;
@@ -396,4 +595,18 @@ export function wasmBiasGrad(c: CoreExports, dy: Float32Array, N: number, C: num
   heap.set(dy, pd >> 2);
   c.biasGrad(pd, N, C, L, pb);
   return heap.slice(pb >> 2, (pb >> 2) + C);
+}
+
+// Node allows synchronous compilation of any size: the core is ready at import (here, at the end:
+// the self-check uses the wrappers above). A setting the engine cannot honour
+// (TFJS_CT3D_SIMD=relaxed without relaxed SIMD) throws here, as setCpuCoreBuild would; a compile
+// failure turns the core off with its reason.
+if (isNode() && wasmSimdSupported()) {
+  try {
+    loadSync('TFJS_CT3D_SIMD=relaxed', setting);
+  } catch (e) {
+    if (setting === 'relaxed') throw e;
+    core = null;
+    off(failureReason(e));
+  }
 }

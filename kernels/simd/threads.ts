@@ -18,6 +18,10 @@
  * Node and in Web Workers; a browser's main thread may not block, so it spins on
  * `Atomics.load`, which is brief: it does its own share first, and the shares are equal).
  *
+ * Build: the pool runs the shared build matching the calling thread's core (cpuCoreBuild():
+ * core_shared_wasm.ts or core_shared_relaxed_wasm.ts); when the core's build changes
+ * (setCpuCoreBuild) the pool is released, its workers terminated, and a new one starts on demand.
+ *
  * Where: Node (worker_threads, always) and browsers whose page is cross-origin isolated (Web
  * Workers from a Blob URL; SharedArrayBuffer needs `crossOriginIsolated`). Elsewhere one thread,
  * and `numThreadsReason()` says why. Workers are started on first use (or by `ready()`) and,
@@ -26,8 +30,9 @@
  */
 import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 import {depthChunk} from '../cpu/compute.js';
+import {CORE_SHARED_RELAXED_WASM_BASE64} from './core_shared_relaxed_wasm.js';
 import {CORE_SHARED_WASM_BASE64} from './core_shared_wasm.js';
-import {base64Bytes, checkLengths, type CoreExports, finiteInputs, implicitFits, PARAMS_BYTES, uninitFloat32, wasmSimdSupported, writeParams} from './simd_core.js';
+import {base64Bytes, checkLengths, type CoreBuild, cpuCoreBuild, type CoreExports, finiteInputs, implicitFits, PARAMS_BYTES, uninitFloat32, wasmSimdSupported, writeParams} from './simd_core.js';
 
 /** Most threads `setNumThreads` takes. */
 export const MAX_THREADS = 256;
@@ -270,6 +275,7 @@ interface Slot {
 }
 
 interface Pool {
+  build: CoreBuild;
   module: WebAssembly.Module;
   memory: WebAssembly.Memory;
   core: CoreExports;
@@ -281,21 +287,44 @@ interface Pool {
 
 let pool: Pool|null = null;
 
-function newPool(module: WebAssembly.Module): Pool {
+/** The shared build of the core matching `build`. */
+function sharedBytes(build: CoreBuild): Uint8Array<ArrayBuffer> {
+  return base64Bytes(build === 'relaxed' ? CORE_SHARED_RELAXED_WASM_BASE64 : CORE_SHARED_WASM_BASE64);
+}
+
+function newPool(module: WebAssembly.Module, build: CoreBuild): Pool {
   const memory = new WebAssembly.Memory({initial: 2, maximum: 65536, shared: true});
   const core = new WebAssembly.Instance(module, {env: {memory}}).exports as unknown as CoreExports;
   const ctrl = core.heapBase();
   const need = ctrl + CTRL_BYTES - memory.buffer.byteLength;
   if (need > 0) memory.grow(Math.ceil(need / 65536));
-  return {module, memory, core, ctrl, slots: [], gen: 0, failed: null};
+  return {build, module, memory, core, ctrl, slots: [], gen: 0, failed: null};
 }
 
-let compiling: Promise<Pool|null>|null = null;
+/** The browsers' asynchronous compile of the pool's module, for one build. */
+let compiling: {build: CoreBuild, done: Promise<Pool|null>}|null = null;
+
+/** Workers started and not yet exited (tests: none leak when pools are released). */
+let liveWorkers = 0;
+
+/**
+ * Releases the pool when it (or its compile) is for another build than the core's: its workers
+ * are terminated and its shared memory dropped. A no-op otherwise.
+ */
+export function releaseStalePool(): void {
+  const build = cpuCoreBuild();
+  if (compiling != null && compiling.build !== build) compiling = null;
+  if (pool == null || pool.build === build) return;
+  for (const s of pool.slots) s.terminate();
+  pool = null;
+}
 
 /** The pool, compiling its module synchronously where allowed (Node); null until it exists. */
 function getPool(): Pool|null {
-  if (pool == null && isNode && platformReason() == null) {
-    pool = newPool(new WebAssembly.Module(base64Bytes(CORE_SHARED_WASM_BASE64)));
+  releaseStalePool();
+  const build = cpuCoreBuild();
+  if (pool == null && build != null && isNode && platformReason() == null) {
+    pool = newPool(new WebAssembly.Module(sharedBytes(build)), build);
   }
   return pool;
 }
@@ -306,7 +335,12 @@ function spawn(p: Pool, index: number): Slot {
     const {Worker} = nodeBuiltin<WorkerThreads>('node:worker_threads')!;
     const w = new Worker(WORKER_SOURCE, {eval: true, workerData: data});
     w.unref();  // never keeps the process alive; blocked in Atomics.wait between calls
+    liveWorkers++;
     const ready = new Promise<boolean>(resolve => {
+      w.once('exit', () => {  // terminated (pool released) or failed
+        liveWorkers--;
+        resolve(false);
+      });
       w.once('message', m => {  // `on` would keep the process alive
         const e = (m as {error?: string}).error;
         if (e != null) p.failed = e;
@@ -322,7 +356,10 @@ function spawn(p: Pool, index: number): Slot {
   const url = URL.createObjectURL(new Blob([WORKER_SOURCE], {type: 'text/javascript'}));
   const Ctor = (globalThis as unknown as {Worker: new (url: string) => BrowserWorker}).Worker;
   const w = new Ctor(url);
+  liveWorkers++;
+  let stop = () => {};
   const ready = new Promise<boolean>(resolve => {
+    stop = () => resolve(false);
     w.onmessage = ev => {
       const e = (ev.data as {error?: string}).error;
       if (e != null) p.failed = e;
@@ -336,7 +373,11 @@ function spawn(p: Pool, index: number): Slot {
     };
   });
   w.postMessage(data);
-  return {ready, terminate: () => w.terminate()};
+  return {ready, terminate: () => {
+    w.terminate();
+    liveWorkers--;
+    stop();
+  }};
 }
 
 /** Starts workers up to getNumThreads() − 1 (never stops any: lowering the count idles them). */
@@ -350,15 +391,22 @@ function grow(p: Pool): void {
  * resolves to the number of threads ready (1 where there are none). Part of `ready()`.
  */
 export async function loadThreads(): Promise<number> {
-  if (wanted() === 1 || platformReason() != null) return 1;
+  releaseStalePool();
+  const build = cpuCoreBuild();
+  if (wanted() === 1 || platformReason() != null || build == null) return 1;
   let p = getPool();
   if (p == null) {
-    compiling ??= WebAssembly.compile(base64Bytes(CORE_SHARED_WASM_BASE64))
-        .then(m => pool ??= newPool(m), (e: unknown) => {
-          console.warn(`tfjs-convtranspose3d: the thread pool is off: ${String(e)}`);
-          return null;
-        });
-    p = await compiling;
+    if (compiling == null) {
+      const c = compiling = {build, done: WebAssembly.compile(sharedBytes(build)).then(m => {
+        // Dropped if the core's build changed meanwhile.
+        if (compiling !== c) return null;
+        return pool ??= newPool(m, build);
+      }, (e: unknown) => {
+        console.warn(`tfjs-convtranspose3d: the thread pool is off: ${String(e)}`);
+        return null;
+      })};
+    }
+    p = await compiling.done;
     if (p == null) return 1;
   }
   grow(p);
@@ -381,6 +429,16 @@ export function poolMemoryBytesForTests(): number {
 /** Tests only: how many workers the pool holds (started, ready or not). */
 export function poolWorkerCountForTests(): number {
   return pool?.slots.length ?? 0;
+}
+
+/** Tests only: the build of the pool's core (null: no pool). */
+export function poolBuildForTests(): CoreBuild|null {
+  return pool?.build ?? null;
+}
+
+/** Tests only: workers started and not yet exited, in all pools so far. */
+export function liveWorkersForTests(): number {
+  return liveWorkers;
 }
 
 /** The workers that are ready now, up to `n − 1` of them (indices). */
