@@ -18,9 +18,13 @@ export const tfjsNode = await loadTfjsNode();
 // SIMD core's cols paths (the fallback of its implicit-GEMM paths), cpu and wasm with the core on
 // two threads (every call cut between them), wasm, the composite kernels on the cpu stand-in, and
 // tfjs-node's backend when it is installed.
-(globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]}).TFJS_CT3D_TEST_BACKENDS = [
-  'cpu', 'cpu:js', 'cpu:cols', 'cpu:2t', 'wasm', 'wasm:2t', CPU_STAND_IN, ...(tfjsNode.available ? ['tensorflow'] : []),
-];
+// TFJS_CT3D_TEST_BACKENDS=cpu,cpu:2t narrows the list (test/core_builds_node_test.ts runs the
+// parity suites on the relaxed-SIMD build so).
+(globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[]}).TFJS_CT3D_TEST_BACKENDS =
+    process.env.TFJS_CT3D_TEST_BACKENDS ? process.env.TFJS_CT3D_TEST_BACKENDS.split(',') : [
+      'cpu', 'cpu:js', 'cpu:cols', 'cpu:2t', 'wasm', 'wasm:2t', CPU_STAND_IN,
+      ...(tfjsNode.available ? ['tensorflow'] : []),
+    ];
 
 beforeAll(async () => {
   await ready();

@@ -1,7 +1,7 @@
 /** Shared test helpers: fixture tensors, closeness, leak checks, per-backend suites. */
 import * as tf from '@tensorflow/tfjs-core';
-import {setCpuImplementation} from '../src/index.js';
-import {setImplicitPaths} from '../kernels/simd/simd_core.js';
+import {ready, setCpuCoreBuild, setCpuImplementation} from '../src/index.js';
+import {type CoreBuildSetting, cpuCoreBuildSetting, setImplicitPaths} from '../kernels/simd/simd_core.js';
 import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, setMinFlopsPerThreadForTests, setNumThreads} from '../kernels/simd/threads.js';
 
 export interface FixtureArray {shape: number[]; data: number[]}
@@ -49,7 +49,8 @@ export async function expectNoLeak(fn: () => unknown|Promise<unknown>): Promise<
 /**
  * Backends the parity suites run on. `cpu:js` is the cpu backend with our pure-JS compute core
  * forced (plain `cpu` uses the WebAssembly SIMD core where available), so every fixture goes
- * through both. The browser default adds webgl and webgpu (test/webgpu_browser_test.ts fails if
+ * through both; `cpu:plain` the core's plain SIMD build (plain `cpu` runs the relaxed-SIMD build
+ * where the engine has it: Chromium does). The browser default adds webgl and webgpu (test/webgpu_browser_test.ts fails if
  * webgpu did not initialise). The setup files set the list (Node adds wasm, the tfjs-node stand-in, …). The
  * browser default is decided here too, because karma-esbuild does not guarantee that the setup
  * module is evaluated before the spec modules whose describe() calls read this list.
@@ -58,7 +59,8 @@ export function testBackends(): string[] {
   const g = globalThis as {TFJS_CT3D_TEST_BACKENDS?: string[], document?: unknown,
                            __karma__?: {config?: {backends?: string[]}}};
   return g.TFJS_CT3D_TEST_BACKENDS ?? g.__karma__?.config?.backends ??
-      (g.document !== undefined ? ['cpu', 'cpu:js', 'webgl', 'webgpu'] : ['cpu', 'cpu:js']);
+      (g.document !== undefined ? ['cpu', 'cpu:plain', 'cpu:js', 'webgl', 'webgpu'] :
+                                  ['cpu', 'cpu:js']);
 }
 
 /** Tolerances per backend (float16 textures get looser ones). */
@@ -74,6 +76,8 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
  * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite, `:cols` the
  * WebAssembly core's chunked cols paths (the fallback of its implicit-GEMM paths), `:2t` two
  * threads (kernels/simd/threads.ts) for every call, however small (the others run one thread),
+ * `:plain` the plain SIMD build of the core (the others run the build the setting in force
+ * chooses: 'auto', or TFJS_CT3D_SIMD),
  * `webgpu:gpu` turns tfjs-webgpu's WEBGPU_CPU_FORWARD off, so that tfjs' own ops on small inputs
  * run on the GPU too instead of its cpu kernels (which would hide their GPU results from the suite).
  */
@@ -85,6 +89,7 @@ export function describeWithBackends(
     describe(`${name} [${label}]`, () => {
       let previous: string;
       let cpuForward: boolean|undefined;
+      let build: CoreBuildSetting;
       beforeAll(async () => {
         previous = tf.getBackend();
         await tf.setBackend(backend);
@@ -97,6 +102,11 @@ export function describeWithBackends(
         setImplicitPaths(impl !== 'cols');
         setNumThreads(impl === '2t' ? 2 : 1);
         setMinFlopsPerThreadForTests(impl === '2t' ? 0 : DEFAULT_MIN_FLOPS_PER_THREAD);
+        build = cpuCoreBuildSetting();
+        if (impl === 'plain') {
+          setCpuCoreBuild('plain');
+          await ready();  // browsers compile it here
+        }
         if (impl === '2t') await loadThreads();
       });
       afterAll(async () => {
@@ -105,6 +115,10 @@ export function describeWithBackends(
         setImplicitPaths(true);
         setNumThreads(1);
         setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
+        if (impl === 'plain') {
+          setCpuCoreBuild(build);
+          await ready();
+        }
         await tf.setBackend(previous);
       });
       fn(backend);
