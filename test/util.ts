@@ -73,7 +73,7 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
 
 /**
  * `describe` once per test backend, with that backend active inside; `fn` gets the tfjs backend
- * name (`cpu` for `cpu:js`). A `:js` suffix forces our pure-JS core for the suite, `:cols` the
+ * name (`cpu` for `cpu:js`) and the label. A `:js` suffix forces our pure-JS core for the suite, `:cols` the
  * WebAssembly core's chunked cols paths (the fallback of its implicit-GEMM paths), `:2t` two
  * threads (kernels/simd/threads.ts) for every call, however small (the others run one thread),
  * `:plain` the plain SIMD build of the core (the others run the build the setting in force
@@ -82,7 +82,8 @@ export function tolerance(kind: 'forward'|'grad'|'double'): {atol: number, rtol:
  * run on the GPU too instead of its cpu kernels (which would hide their GPU results from the suite).
  */
 export function describeWithBackends(
-    name: string, fn: (backend: string) => void, only: (label: string) => boolean = () => true) {
+    name: string, fn: (backend: string, label: string) => void,
+    only: (label: string) => boolean = () => true) {
   // `only` leaves backends out without an empty describe (which jasmine 4 refuses).
   for (const label of testBackends().filter(only)) {
     const [backend, impl] = label.split(':');
@@ -121,7 +122,7 @@ export function describeWithBackends(
         }
         await tf.setBackend(previous);
       });
-      fn(backend);
+      fn(backend, label);
     });
   }
 }
