@@ -41,8 +41,8 @@ const describeWebGL = testBackends().includes('webgl') ? describe : xdescribe;
 
 if ((globalThis as {document?: unknown}).document !== undefined) {
   // Guards the browser suite against silently dropping a backend (e.g. a setup ordering change).
-  it('the browser suite runs the parity specs on cpu (wasm core), cpu:js, webgl and webgpu', () => {
-    expect(testBackends()).toEqual(['cpu', 'cpu:js', 'webgl', 'webgpu']);
+  it('the browser suite runs the parity specs on cpu (wasm core, relaxed build), cpu:plain, cpu:js, webgl and webgpu', () => {
+    expect(testBackends()).toEqual(['cpu', 'cpu:plain', 'cpu:js', 'webgl', 'webgpu']);
   });
 }
 
