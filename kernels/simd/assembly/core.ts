@@ -1708,7 +1708,25 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
 // micro-kernel (8 accumulators, started at the bias) splats one grid value per position and tap
 // against two weight vectors; the tile is transposed into y's channel rows. Blocks of 4 channels
 // (Cig ≤ 4) use 8 positions × 4 channels instead. Positions run over the flattened small volume,
-// so rows of any width fill whole tiles.
+// so rows of any width fill whole tiles; taps that read only padding along D and H are skipped
+// (tileRuns).
+
+/** ⌈x / d⌉ for d > 0 and any sign of x. */
+@inline function ceilDiv(x: i32, d: i32): i32 {
+  return x > 0 ? (x + d - 1) / d : -((-x) / d);
+}
+
+/**
+ * tab[2·i .. 2·i + 1] = [a, b): the taps k of small index i whose grid index i·s + k·d lies in
+ * [lo, hi), clipped to [0, k) (both ends non-increasing in i; empty when b ≤ a).
+ */
+function tapRange(tab: usize, n: i32, s: i32, d: i32, k: i32, lo: i32, hi: i32): void {
+  for (let i = 0; i < n; i++) {
+    const q = tab + (<usize>i << 3);
+    store<i32>(q, min(k, max(0, ceilDiv(lo - i * s, d))));
+    store<i32>(q, min(k, max(0, ceilDiv(hi - i * s, d))), 4);
+  }
+}
 
 /** Grid extent along one axis (the big elements conv3d reads, and padding). */
 @inline function gridAxis(small: i32, s: i32, k: i32, d: i32): f64 {
@@ -1746,8 +1764,10 @@ export function conv3dDirectWork(par: usize): f64 {
   // Byte offsets into the grid are i32.
   if (Cog * volG * 4 >= 2147483647) return -1;
   const blocks = <f64>((Cig + 7) >> 3);
+  const D = <f64>p(par, P_D), H = <f64>p(par, P_H);
   return align4(K) + align4(L + 8) + align4(blocks * K * 8) +
-         (gridIsBig(par) ? 0 : align4(Cog * volG));
+         (gridIsBig(par) ? 0 : align4(Cog * volG)) +
+         2 * align4(L + 8) + align4(2 * D) + align4(2 * H) + align4(Cog * <f64>p(par, P_KD) + 1);
 }
 
 /**
@@ -1806,23 +1826,83 @@ function packLanes(w: usize, K: i32, rows: i32, dst: usize): void {
   }
 }
 
+// Taps that read only the grid's zeros are skipped: along D and H, the (kd, kh) taps of a small
+// row (id, ih) that read big rows inside the input form ranges [a(id), b(id)) and [c(ih), e(ih))
+// (both ends non-increasing in id, ih). A tile takes their hull over its positions' rows (along H
+// only when they share id, else all kh), and runs over the taps (co, kd ∈ [a, b), kh ∈ [c, e),
+// every kw) as runs of consecutive k: one run of K inside the volume.
+let runBuf: usize = 0;
+let runKey: i64 = -1;
+let runCount: i32 = 0;
+let runLen: i32 = 0;
+/** Per-position rows (id, ih) and per-row tap ranges, set by conv3dDirect. */
+let posD: usize = 0;
+let posH: usize = 0;
+let rangeD: usize = 0;
+let rangeH: usize = 0;
+let runCog: i32 = 0;
+let runKD: i32 = 0;
+let runKH: i32 = 0;
+let runKW: i32 = 0;
+
+/** Fills runBuf with the run starts (tap indices) of the tile of positions [l, lLast]. */
+@inline function tileRuns(l: i32, lLast: i32): void {
+  const id1 = load<i32>(posD + (<usize>l << 2)), id2 = load<i32>(posD + (<usize>lLast << 2));
+  const a = load<i32>(rangeD + (<usize>id2 << 3)), b = load<i32>(rangeD + (<usize>id1 << 3), 4);
+  let c = 0, e = runKH;
+  if (id1 == id2) {
+    const ih1 = load<i32>(posH + (<usize>l << 2)), ih2 = load<i32>(posH + (<usize>lLast << 2));
+    c = load<i32>(rangeH + (<usize>ih2 << 3));
+    e = load<i32>(rangeH + (<usize>ih1 << 3), 4);
+  }
+  const key = (<i64>a << 48) | (<i64>b << 32) | (<i64>c << 16) | <i64>e;
+  if (key == runKey) return;
+  runKey = key;
+  const kHW = runKH * runKW, kvol = runKD * kHW;
+  if (b <= a || e <= c) {
+    runCount = 0;
+    runLen = 0;
+  } else if (c == 0 && e == runKH) {
+    if (a == 0 && b == runKD) {
+      runCount = 1;
+      runLen = runCog * kvol;
+      store<i32>(runBuf, 0);
+    } else {
+      runCount = runCog;
+      runLen = (b - a) * kHW;
+      for (let co = 0; co < runCog; co++) store<i32>(runBuf + (<usize>co << 2), co * kvol + a * kHW);
+    }
+  } else {
+    runCount = runCog * (b - a);
+    runLen = (e - c) * runKW;
+    let q = runBuf;
+    for (let co = 0; co < runCog; co++) {
+      for (let kd = a; kd < b; kd++, q += 4) store<i32>(q, co * kvol + (kd * runKH + c) * runKW);
+    }
+  }
+}
+
 /**
- * One block of up to 8 small channels over all L positions: y rows (channel c at y + c·L) =
- * bias + Σ_k wpan[k] · grid[pos[l] + tap[k]].
+ * One block of up to 8 small channels over the positions [l0, l1): y rows (channel c at
+ * y + c·L) = bias + Σ_k wpan[k] · grid[pos[l] + tap[k]], over the tile's runs of k.
  */
 function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize, tap: usize,
                       wpan: usize, b0: v128, b1: v128, y: usize, nc: i32): void {
-  const tEnd = tap + (<usize>K << 2);
   for (let l = l0; l < l1; l += 4) {
     const pp = pos + (<usize>l << 2);
     const g0 = grid + <usize>load<i32>(pp), g1 = grid + <usize>load<i32>(pp, 4);
     const g2 = grid + <usize>load<i32>(pp, 8), g3 = grid + <usize>load<i32>(pp, 12);
     let c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
     let pw = wpan;
+    tileRuns(l, min(l + 3, l1 - 1));
+    const rEnd = runBuf + (<usize>runCount << 2), rBytes = <usize>runLen << 2;
     if (l + 4 <= l1 && g3 - g0 == 12) {
       // Four neighbours in one grid row (real positions only grow, by ≥ 4 bytes each): one address
       // per tap, the others at fixed offsets.
-      for (let t = tap; t < tEnd; t += 4, pw += 32) {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
         const q = g0 + <usize>load<i32>(t);
         const w0 = v128.load(pw), w1 = v128.load(pw, 16);
         const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 4);
@@ -1836,9 +1916,13 @@ function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
         c30 = madd(a3, w0, c30);
         c31 = madd(a3, w1, c31);
       }
+      }
     } else if (l + 4 <= l1 && g1 - g0 == 8 && g2 - g0 == 16 && g3 - g0 == 24) {
       // The same along a row of stride 2.
-      for (let t = tap; t < tEnd; t += 4, pw += 32) {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
         const q = g0 + <usize>load<i32>(t);
         const w0 = v128.load(pw), w1 = v128.load(pw, 16);
         const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 8);
@@ -1852,8 +1936,12 @@ function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
         c30 = madd(a3, w0, c30);
         c31 = madd(a3, w1, c31);
       }
+      }
     } else {
-      for (let t = tap; t < tEnd; t += 4, pw += 32) {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
         const o = <usize>load<i32>(t);
         const w0 = v128.load(pw), w1 = v128.load(pw, 16);
         const a0 = v128.load32_splat(g0 + o), a1 = v128.load32_splat(g1 + o);
@@ -1867,6 +1955,7 @@ function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
         c30 = madd(a3, w0, c30);
         c31 = madd(a3, w1, c31);
       }
+      }
     }
     const np = min(4, l1 - l);
     storeTransposed(y, L, l, np, min(nc, 4), c00, c10, c20, c30);
@@ -1877,7 +1966,6 @@ function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
 /** As `directBlock8` for a block of at most 4 channels (lanes 0–3 of wpan), 8 positions a tile. */
 function directBlock4(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize, tap: usize,
                       wpan: usize, b0: v128, y: usize, nc: i32): void {
-  const tEnd = tap + (<usize>K << 2);
   for (let l = l0; l < l1; l += 8) {
     const pp = pos + (<usize>l << 2);
     const g0 = grid + <usize>load<i32>(pp), g1 = grid + <usize>load<i32>(pp, 4);
@@ -1886,9 +1974,14 @@ function directBlock4(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
     const g6 = grid + <usize>load<i32>(pp, 24), g7 = grid + <usize>load<i32>(pp, 28);
     let c0 = b0, c1 = b0, c2 = b0, c3 = b0, c4 = b0, c5 = b0, c6 = b0, c7 = b0;
     let pw = wpan;
+    tileRuns(l, min(l + 7, l1 - 1));
+    const rEnd = runBuf + (<usize>runCount << 2), rBytes = <usize>runLen << 2;
     if (l + 8 <= l1 && g7 - g0 == 28) {
       // Eight neighbours in one grid row (real positions only grow, by ≥ 4 bytes each).
-      for (let t = tap; t < tEnd; t += 4, pw += 32) {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
         const q = g0 + <usize>load<i32>(t);
         const w0 = v128.load(pw);
         c0 = madd(v128.load32_splat(q), w0, c0);
@@ -1900,8 +1993,12 @@ function directBlock4(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
         c6 = madd(v128.load32_splat(q, 24), w0, c6);
         c7 = madd(v128.load32_splat(q, 28), w0, c7);
       }
+      }
     } else {
-      for (let t = tap; t < tEnd; t += 4, pw += 32) {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
         const o = <usize>load<i32>(t);
         const w0 = v128.load(pw);
         c0 = madd(v128.load32_splat(g0 + o), w0, c0);
@@ -1912,6 +2009,7 @@ function directBlock4(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
         c5 = madd(v128.load32_splat(g5 + o), w0, c5);
         c6 = madd(v128.load32_splat(g6 + o), w0, c6);
         c7 = madd(v128.load32_splat(g7 + o), w0, c7);
+      }
       }
     }
     storeTransposed(y, L, l, min(4, l1 - l), nc, c0, c1, c2, c3);
@@ -1946,6 +2044,17 @@ export function conv3dDirect(par: usize, x: usize, w: usize, bias: usize, y: usi
   const pos = tap + (<usize>align4(K) << 2);
   const wpan = pos + (<usize>align4(L + 8) << 2);
   const grid = wpan + (<usize>align4(blocks * K * 8) << 2);
+  // After the grid: the positions' rows, the rows' tap ranges and a tile's runs (tileRuns).
+  posD = grid + (<usize>(direct ? 0 : align4(Cog * volG)) << 2);
+  posH = posD + (<usize>align4(L + 8) << 2);
+  rangeD = posH + (<usize>align4(L + 8) << 2);
+  rangeH = rangeD + (<usize>align4(2 * D) << 2);
+  runBuf = rangeH + (<usize>align4(2 * H) << 2);
+  runKey = -1;
+  runCog = Cog;
+  runKD = kD;
+  runKH = kH;
+  runKW = kW;
   for (let co = 0, k = 0; co < Cog; co++) {
     for (let kd = 0; kd < kD; kd++) {
       for (let kh = 0; kh < kH; kh++) {
@@ -1959,14 +2068,25 @@ export function conv3dDirect(par: usize, x: usize, w: usize, bias: usize, y: usi
   for (let id = 0; id < D; id++) {
     for (let ih = 0; ih < H; ih++) {
       const row = id * sd * GhGw + ih * sh * Gw;
-      for (let iw = 0; iw < W; iw++, l++) store<i32>(pos + (<usize>l << 2), (row + iw * sw) << 2);
+      for (let iw = 0; iw < W; iw++, l++) {
+        store<i32>(pos + (<usize>l << 2), (row + iw * sw) << 2);
+        store<i32>(posD + (<usize>l << 2), id);
+        store<i32>(posH + (<usize>l << 2), ih);
+      }
     }
   }
   // Tiles past L read the last position again (computed, never stored).
   const last = load<i32>(pos + (<usize>(L - 1) << 2));
-  for (; l < L + 8; l++) store<i32>(pos + (<usize>l << 2), last);
+  for (; l < L + 8; l++) {
+    store<i32>(pos + (<usize>l << 2), last);
+    store<i32>(posD + (<usize>l << 2), D - 1);
+    store<i32>(posH + (<usize>l << 2), H - 1);
+  }
   // The big rows that land in the grid: o ∈ [0, min(o-size, G − p)) along each axis.
   const nd = min(oD, Gd - pd), nh = min(oH, Gh - ph), nw = min(oW, Gw - pw);
+  // Taps kd of row id read grid rows g = id·sd + kd·dd; inside the input: pd ≤ g < pd + nd.
+  tapRange(rangeD, D, sd, dd, kD, pd, pd + nd);
+  tapRange(rangeH, H, sh, dh, kH, ph, ph + nh);
   const z = f32x4.splat(0);
   for (let g = 0; g < G; g++) {
     for (let cb = 0; cb < blocks; cb++) {
