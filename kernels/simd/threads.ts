@@ -259,6 +259,13 @@ export function numThreadsReason(): string|null {
  */
 export const DEFAULT_MIN_FLOPS_PER_THREAD = 8e6;
 let minFlopsPerThread = DEFAULT_MIN_FLOPS_PER_THREAD;
+/**
+ * conv3d's direct path runs ≈ 1.5× the FLOP rate of the paths the threshold was set on (38–42
+ * against 25–30 GFLOP/s on the demo U-Net's layers), so its calls need 1.5× the FLOPs per thread:
+ * the U-Net's 19 MFLOP layer (16 → 8 on 15×14×13) took 650–680 µs on two threads against
+ * 510 µs on one inside the forward (bench/profile_unet.ts), where the worker wakes up cold.
+ */
+const DIRECT_FLOPS_RATIO = 1.5;
 
 /** Tests only: the work (FLOPs) per thread below which fewer threads are used. */
 export function setMinFlopsPerThreadForTests(flops: number): void {
@@ -604,6 +611,12 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
   if (kind === 'conv3d') {
     writeParams(c, info, 1, probe);
     direct = conv3dDirectFits(c, probe) >= 0;
+  }
+  if (direct) {
+    // The direct path does a FLOP in less time: its threshold in FLOPs is higher.
+    const n = Math.floor(flops / Math.max(1, minFlopsPerThread * DIRECT_FLOPS_RATIO));
+    if (n < 2) return undefined;
+    workers.length = Math.min(workers.length, n - 1);
   }
   const tasks = plan(kind, info, workers.length + 1, direct);
   if (tasks == null) return undefined;
