@@ -19,7 +19,9 @@ const MODELS = [
 ] as const;
 
 function median(fn: () => void, reps = 21): number {
-  for (let i = 0; i < 10; i++) fn();  // JIT and first-touch of the weights
+  // JIT, first-touch of the weights and the heap's steady state: after 10 runs the U-Net still
+  // ran ≈ 1.5× slower than after 50.
+  for (let i = 0; i < 50; i++) fn();
 
   const ts: number[] = [];
   for (let i = 0; i < reps; i++) {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {conv3d, convTranspose3d} from '../src/index.js';
-import {ConvCase, conv3dCases, convTransposeCases, trainingFixture} from './fixtures/fixtures.js';
+import {ConvCase, conv3dCases, conv3dDirectCases, convTransposeCases, trainingFixture} from './fixtures/fixtures.js';
 import {describeWithBackends, expectNoLeak, expectTensorClose, fromFixture, tolerance} from './util.js';
 
 type Op = typeof convTranspose3d;
@@ -79,7 +79,8 @@ describeWithBackends('the bias gradient and its own gradient', () => {
 });
 
 describeWithBackends('conv3d (PyTorch semantics) matches F.conv3d', () => {
-  for (const c of conv3dCases) {
+  // conv3dDirectCases: shapes of the SIMD core's direct path (the demo U-Net's layers among them).
+  for (const c of [...conv3dCases, ...conv3dDirectCases]) {
     it(`${c.name} forward`, async () => {
       await expectNoLeak(async () => {
         const x = fromFixture(c.input), w = fromFixture(c.weight);

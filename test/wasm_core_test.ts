@@ -2,8 +2,13 @@ import * as tf from '@tensorflow/tfjs-core';
 import {conv3d, convTranspose3d, convTranspose3dWeightGrad, getCpuImplementation, ready, setCpuImplementation} from '../src/index.js';
 import type {ConvTranspose3DOptions} from '../src/index.js';
 import {refConvTranspose3d} from './reference.js';
-import {convTranspose3dInfo} from '../src/geometry.js';
-import {setImplicitPaths, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore} from '../kernels/simd/simd_core.js';
+import {conv3dInfo, convTranspose3dInfo} from '../src/geometry.js';
+import type {ConvTranspose3DInfo} from '../src/geometry.js';
+import {conv3dForward} from '../kernels/cpu/compute.js';
+import {computeConv3d} from '../kernels/cpu/dispatch.js';
+import {conv3dDirectFits, setDirectConv3d, setImplicitPaths, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, writeParams} from '../kernels/simd/simd_core.js';
+import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, setMinFlopsPerThreadForTests, setNumThreads, threadedCallsForTests} from '../kernels/simd/threads.js';
+import {conv3dDirectCases} from './fixtures/fixtures.js';
 import {expectClose, expectNoLeak} from './util.js';
 
 describe('WebAssembly SIMD core: switching', () => {
@@ -29,8 +34,8 @@ describe('WebAssembly SIMD core: switching', () => {
 
 /**
  * Geometries chosen for the core's blocking edges, each checked through the wasm core (its
- * implicit-GEMM paths and its cols paths) against the pure-JS core (all three kernels) and the
- * float64 reference (forward).
+ * direct conv3d path where it applies, its implicit-GEMM paths and its cols paths) against the
+ * pure-JS core (all three kernels) and the float64 reference (forward).
  */
 const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3DOptions}> = [
   {name: 'K > KC: 300 input channels (first K slice overwrites, later ones add)',
@@ -105,6 +110,7 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
   afterEach(() => {
     setCpuImplementation('auto');
     setImplicitPaths(true);
+    setDirectConv3d(true);
   });
 
   for (const c of cases) {
@@ -115,9 +121,10 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
         const groups = c.opts.groups ?? 1;
         const b = tf.tensor(rand(c.w[1] * groups, 3), [c.w[1] * groups]) as tf.Tensor1D;
         const results: Record<string, Float32Array[]> = {};
-        for (const impl of ['js', 'wasm', 'cols'] as const) {
+        for (const impl of ['js', 'wasm', 'implicit', 'cols'] as const) {
           setCpuImplementation(impl === 'js' ? 'js' : 'wasm');
           setImplicitPaths(impl !== 'cols');
+          setDirectConv3d(impl === 'wasm');
           const y = convTranspose3d(x, w, b, c.opts);
           const {outputPadding: _, ...convOpts} = c.opts;  // conv3d has none (PyTorch refuses it)
           const z = conv3d(y, w, null, convOpts);
@@ -134,12 +141,108 @@ describe('WebAssembly SIMD core matches the JS core and the reference', () => {
         ['forward', 'conv3d', 'weight grad'].forEach((what, i) => {
           const scale = results.js[i].reduce((m, v) => Math.max(m, Math.abs(v)), 1);
           expectClose(results.wasm[i], results.js[i], 1e-5 * scale, 1e-4, `${what} wasm vs js`);
+          expectClose(results.implicit[i], results.js[i], 1e-5 * scale, 1e-4,
+                      `${what} wasm implicit vs js`);
           expectClose(results.cols[i], results.js[i], 1e-5 * scale, 1e-4, `${what} wasm cols vs js`);
         });
         tf.dispose([x, w, b]);
       });
     });
   }
+});
+
+/** Whether conv3d of this geometry takes the wasm core's direct path (core.ts, conv3dDirect). */
+function takesDirect(core: NonNullable<ReturnType<typeof wasmCore>>, info: ConvTranspose3DInfo) {
+  return conv3dDirectFits(core, writeParams(core, info, 1)) >= 0;
+}
+
+/**
+ * conv3d geometries at the direct path's edges: [input, weight, options]. Its tiles are 4
+ * positions × 8 output channels (8 × 4 for blocks of ≤ 4 channels), over the flattened output
+ * volume, with in-row variants (stride 1 and 2 along W) beside the general one.
+ */
+const directCases: Array<{name: string, x: number[], w: number[],
+                          opts: {stride?: number|number[], padding?: number|number[],
+                                 dilation?: number|number[], groups?: number}}> = [
+  {name: 'one input channel, odd width 13 (tiles across rows)', x: [1, 1, 4, 5, 13],
+   w: [8, 1, 3, 3, 3], opts: {padding: 1}},
+  {name: '5 output channels (lanes 5–7 unused), width 1: every tile crosses rows',
+   x: [1, 3, 4, 6, 1], w: [5, 3, 3, 3, 1], opts: {padding: [1, 1, 0]}},
+  {name: '13 output channels (blocks of 8 and 5), dilation 2, padding 2', x: [1, 4, 5, 6, 7],
+   w: [13, 4, 3, 3, 3], opts: {padding: 2, dilation: 2}},
+  {name: '12 output channels (8, then a 4-lane block of 8-position tiles in rows of 16)',
+   x: [1, 2, 3, 3, 16], w: [12, 2, 3, 3, 3], opts: {padding: 1}},
+  {name: '4 output channels, stride 2 (a 4-lane block, general tiles)', x: [1, 6, 7, 6, 17],
+   w: [4, 6, 3, 3, 3], opts: {stride: 2, padding: 1}},
+  {name: 'stride 2 along W (stride-2 row tiles), 16 channels, batch 3, no bias',
+   x: [3, 3, 5, 4, 19], w: [16, 3, 3, 2, 3], opts: {stride: [1, 2, 2], padding: [1, 0, 1]}},
+  {name: 'groups 3 of 6 output channels, stride 3 along W', x: [1, 6, 4, 5, 11],
+   w: [18, 2, 2, 3, 3], opts: {groups: 3, stride: [2, 1, 3], padding: [0, 1, 2]}},
+  {name: 'pointwise, 3 output channels (the grid is the input itself), 35 positions',
+   x: [2, 7, 5, 7, 1], w: [3, 7, 1, 1, 1], opts: {}},
+  {name: 'pointwise with stride 2 (a grid after all: unread rows dropped)', x: [1, 5, 5, 6, 9],
+   w: [6, 5, 1, 1, 1], opts: {stride: 2}},
+  {name: 'padding wider than the kernel reaches (zero rows the taps never read)',
+   x: [1, 2, 2, 3, 4], w: [9, 2, 2, 2, 2], opts: {padding: [3, 2, 4]}},
+  {name: 'fewer than 4 positions (one partial tile), 24 channels', x: [1, 5, 3, 3, 5],
+   w: [24, 5, 3, 3, 3], opts: {stride: [1, 1, 2]}},
+];
+
+describe('WebAssembly SIMD core: the direct conv3d path', () => {
+  let core: NonNullable<ReturnType<typeof wasmCore>>;
+  beforeAll(async () => {
+    await ready();
+    core = wasmCore()!;
+  });
+  afterEach(() => {
+    setDirectConv3d(true);
+    setNumThreads(1);
+    setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
+  });
+
+  for (const [i, c] of directCases.entries()) {
+    it(`${c.name}: the JS core's result, on one thread and cut by positions on three`, async () => {
+      const info = conv3dInfo('conv3d', c.x, c.w, [c.w[0]], c.opts);
+      expect(takesDirect(core, info)).withContext('takes the direct path').toBe(true);
+      const x = rand(numel(c.x), 10 + i), w = rand(numel(c.w), 20 + i);
+      const bias = c.name.includes('no bias') ? null : rand(c.w[0], 30 + i);
+      const expected = conv3dForward(x, w, bias, info);
+      const scale = expected.reduce((m, v) => Math.max(m, Math.abs(v)), 1);
+      expectClose(wasmConv3dForward(core, x, w, bias, info)!, expected, 1e-5 * scale, 1e-4,
+                  'one thread');
+      setNumThreads(3);
+      setMinFlopsPerThreadForTests(0);
+      // One thread where there are none (a browser page that is not cross-origin isolated).
+      const threads = await loadThreads();
+      const before = threadedCallsForTests();
+      const y3 = computeConv3d(x, w, bias, info);
+      expect(threadedCallsForTests() - before).withContext('cut between threads')
+          .toBe(threads > 1 ? 1 : 0);
+      expectClose(y3, expected, 1e-5 * scale, 1e-4, 'three threads');
+    });
+  }
+
+  it('is what the direct-path PyTorch fixtures (conv3d_direct.json) run on', () => {
+    for (const c of conv3dDirectCases) {
+      const info = conv3dInfo('conv3d', c.input.shape, c.weight.shape, c.bias?.shape, c.options);
+      expect(takesDirect(core, info)).withContext(c.name).toBe(true);
+    }
+  });
+
+  it('leaves the shapes the implicit path does better to it', () => {
+    const off: Array<[number[], number[], {padding?: number}]> = [
+      [[1, 8, 6, 6, 6], [1, 8, 3, 3, 3], {}],  // one output channel
+      [[1, 8, 6, 6, 6], [4, 8, 3, 3, 3], {}],  // ≤ 4 output channels, stride 1, 27 taps
+      [[1, 64, 6, 6, 8], [16, 64, 3, 3, 3], {padding: 1}],  // K = 1728 > 1536, output W = 8
+    ];
+    for (const [x, w, opts] of off) {
+      expect(takesDirect(core, conv3dInfo('conv3d', x, w, null, opts))).withContext(`${x} ${w}`)
+          .toBe(false);
+    }
+    setDirectConv3d(false);
+    expect(takesDirect(core, conv3dInfo('conv3d', [1, 1, 4, 5, 13], [8, 1, 3, 3, 3], null, {padding: 1})))
+        .toBe(false);
+  });
 });
 
 describe('WebAssembly SIMD core: inputs it must not trust', () => {

@@ -43,6 +43,9 @@ export interface CoreExports {
                      scratch: number): void;
   forwardImplicit(par: number, x: number, w: number, bias: number, y: number, work: number,
                   scratch: number): void;
+  conv3dDirectWork(par: number): number;
+  conv3dDirect(par: number, x: number, w: number, bias: number, y: number, work: number,
+               scratch: number): void;
 }
 
 /** A minimal module using a v128 instruction (i8x16.popcnt), as wasm-feature-detect does. */
@@ -377,6 +380,8 @@ function isNode(): boolean {
 }
 
 export const PARAMS_BYTES = 4096;
+/** Slot of the parameter block where conv3d's direct path reads its position range (core.ts). */
+export const P_L0 = 25;
 
 /** Byte layout of one call: 16-byte aligned regions after the parameter block and scratch. */
 class Arena {
@@ -405,7 +410,7 @@ export function writeParams(c: CoreExports, info: ConvTranspose3DInfo, dChunk: n
   i32.set([
     info.batchSize, info.groups, info.inChannelsPerGroup, info.outChannelsPerGroup,
     ...info.inSize, ...info.outSize, ...info.kernelSize, ...info.stride, ...info.padding,
-    ...info.dilation, dChunk, info.inChannels, info.outChannels,
+    ...info.dilation, dChunk, info.inChannels, info.outChannels, 0, 0,
   ]);
   let slot = 32;
   for (const axis of tapTables(info)) {
@@ -467,6 +472,27 @@ export function implicitFits(work: number): boolean {
   return work >= 0 && work <= implicitWorkLimit;
 }
 
+let directConv3d = true;
+
+/**
+ * Internal (tests, benchmarks): whether conv3d takes its direct path (core.ts, conv3dDirect)
+ * where it applies (the default), or the implicit-GEMM path there. `setImplicitPaths(false)`
+ * turns it off too (the cols paths everywhere).
+ */
+export function setDirectConv3d(on: boolean): void {
+  directConv3d = on;
+}
+
+/**
+ * The work (floats) of conv3d's direct path for the parameter block at `par`, or −1 where it is
+ * not taken.
+ */
+export function conv3dDirectFits(c: CoreExports, par: number): number {
+  if (!directConv3d) return -1;
+  const w = c.conv3dDirectWork(par);
+  return implicitFits(w) ? w : -1;
+}
+
 /**
  * Starts a call: the parameter block written, and the path chosen. `implicitWork(par, scratch)`
  * gives the implicit path's work memory in floats, or −1 where it does not apply; `work` is that,
@@ -523,10 +549,24 @@ type ConvEntry = (par: number, x: number, w: number, bias: number, y: number, wo
 function convCall(
     c: CoreExports, x: Float32Array, w: Float32Array, bias: Float32Array|null,
     info: ConvTranspose3DInfo, yShape: number[], implicitWork: CoreExports['forwardWork'],
-    implicit: ConvEntry, cols: ConvEntry): Float32Array|null {
+    implicit: ConvEntry, cols: ConvEntry, direct?: ConvEntry): Float32Array|null {
   const rows = info.outChannelsPerGroup * kvol(info);
   const dChunk = depthChunk(info, rows);
-  const {a, work, par, scratch} = prepare(c, info, dChunk, implicitWork);
+  let entry = cols, work = -1;
+  const a = new Arena(c);
+  a.commit();  // the parameter block and scratch exist
+  const par = writeParams(c, info, dChunk), scratch = par + PARAMS_BYTES;
+  const dw = direct ? conv3dDirectFits(c, par) : -1;
+  if (dw >= 0) {
+    entry = direct!;
+    work = dw;
+  } else {
+    const iw = c.axesFit(par) ? implicitWork(par, scratch) : -1;
+    if (implicitFits(iw)) {
+      entry = implicit;
+      work = iw;
+    }
+  }
   const px = a.alloc(x.length), pw = a.alloc(w.length), pb = bias ? a.alloc(bias.length) : 0;
   const ny = size(yShape), py = a.alloc(ny);
   const pc = a.alloc(work >= 0 ? work : rows * dChunk * plane(info));
@@ -535,7 +575,7 @@ function convCall(
   heap.set(w, pw >> 2);
   if (bias) heap.set(bias, pb >> 2);
   if (!finiteInputs(c, [pw, w.length])) return null;
-  (work >= 0 ? implicit : cols)(par, px, pw, pb, py, pc, scratch);
+  entry(par, px, pw, pb, py, pc, scratch);
   return copyOut(heap, py >> 2, ny);
 }
 
@@ -557,7 +597,8 @@ export function wasmConv3dForward(
     info: ConvTranspose3DInfo): Float32Array|null {
   checkLengths('conv3d', [['input', x, size(info.outShape)],
       ['weight', w, size(info.weightShape)], ...biasLength(bias, info.inChannels)]);
-  return convCall(c, x, w, bias, info, info.inShape, c.backWork, c.conv3dImplicit, c.conv3d);
+  return convCall(c, x, w, bias, info, info.inShape, c.backWork, c.conv3dImplicit, c.conv3d,
+                  c.conv3dDirect);
 }
 
 /** convTranspose3dWeightGrad of compute.ts on the wasm core, or null. */

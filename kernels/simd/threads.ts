@@ -7,7 +7,9 @@
  * - batch ranges, when the batch divides among the threads (the weight gradient: per-thread
  *   partial sums over its batch range, added up at the end);
  * - otherwise, per batch element, slices of the output channels (groups = 1: convTranspose3d's
- *   output channels, conv3d's and the weight gradient's input channels) or ranges of groups.
+ *   output channels, conv3d's and the weight gradient's input channels) or ranges of groups;
+ *   conv3d on its direct path (core.ts, conv3dDirect: SIMD over 8 output channels) takes ranges
+ *   of output positions instead, every channel each (thinner channel slices would waste lanes).
  * Each thread (the calling one is rank 0 and works too) runs every R-th task with its own scratch
  * and work memory: each instance has its own globals (the drivers' scratch pointers), so nothing
  * in memory is shared between threads but the read-only inputs and disjoint outputs.
@@ -32,7 +34,7 @@ import type {ConvTranspose3DInfo} from '../../src/geometry.js';
 import {depthChunk} from '../cpu/compute.js';
 import {CORE_SHARED_RELAXED_WASM_BASE64} from './core_shared_relaxed_wasm.js';
 import {CORE_SHARED_WASM_BASE64} from './core_shared_wasm.js';
-import {base64Bytes, checkLengths, type CoreBuild, cpuCoreBuild, type CoreExports, finiteInputs, implicitFits, PARAMS_BYTES, uninitFloat32, wasmSimdSupported, writeParams} from './simd_core.js';
+import {base64Bytes, checkLengths, conv3dDirectFits, type CoreBuild, cpuCoreBuild, type CoreExports, finiteInputs, implicitFits, P_L0, PARAMS_BYTES, uninitFloat32, wasmSimdSupported, writeParams} from './simd_core.js';
 
 /** Most threads `setNumThreads` takes. */
 export const MAX_THREADS = 256;
@@ -53,7 +55,9 @@ const SPIN_MS = 0;
 
 /** The core's drivers a task can run (a task's first slot is an index here). */
 const ENTRIES = ['forward', 'forwardImplicit', 'conv3d', 'conv3dImplicit', 'weightGrad',
-                 'weightGradImplicit'] as const;
+                 'weightGradImplicit', 'conv3dDirect'] as const;
+/** ENTRIES' index of conv3d's direct path. */
+const DIRECT_ENTRY = 6;
 
 /**
  * The worker's whole program, run by Node's `new Worker(source, {eval: true})` and by browsers
@@ -260,6 +264,13 @@ export function numThreadsReason(): string|null {
  */
 export const DEFAULT_MIN_FLOPS_PER_THREAD = 8e6;
 let minFlopsPerThread = DEFAULT_MIN_FLOPS_PER_THREAD;
+/**
+ * conv3d's direct path runs ≈ 1.5× the FLOP rate of the paths the threshold was set on (38–42
+ * against 25–30 GFLOP/s on the demo U-Net's layers), so its calls need 1.5× the FLOPs per thread:
+ * the U-Net's 19 MFLOP layer (16 → 8 on 15×14×13) took 650–680 µs on two threads against
+ * 510 µs on one inside the forward (bench/profile_unet.ts), where the worker wakes up cold.
+ */
+const DIRECT_FLOPS_RATIO = 1.5;
 
 /** Tests only: the work (FLOPs) per thread below which fewer threads are used. */
 export function setMinFlopsPerThreadForTests(flops: number): void {
@@ -500,6 +511,8 @@ interface Task {
   gather: [number, number]|null;
   /** weight gradient, batch split: this task's partial sum (0: the result itself). */
   partial: number;
+  /** conv3d's direct path: the small positions [l0, l1) this task computes (absent: all). */
+  positions?: [number, number];
 }
 
 const kvolOf = (info: ConvTranspose3DInfo) =>
@@ -524,8 +537,12 @@ function pieces(n: number, parts: number, unit: number): number[] {
   return b;
 }
 
-/** The tasks of one call on `threads` threads, or null when it does not divide. */
-function plan(kind: Kind, info: ConvTranspose3DInfo, threads: number): Task[]|null {
+/**
+ * The tasks of one call on `threads` threads, or null when it does not divide. `direct`: conv3d
+ * runs on its direct path (split by positions rather than channels).
+ */
+function plan(kind: Kind, info: ConvTranspose3DInfo, threads: number, direct: boolean):
+    Task[]|null {
   const N = info.batchSize, G = info.groups, Cig = info.inChannelsPerGroup;
   const Cog = info.outChannelsPerGroup, kvol = kvolOf(info);
   const L = volOf(info.inSize), oL = volOf(info.outSize);
@@ -547,6 +564,21 @@ function plan(kind: Kind, info: ConvTranspose3DInfo, threads: number): Task[]|nu
       });
     }
     return tasks;
+  }
+  const SP = Math.min(threads, Math.ceil(L / 4));
+  if (direct && (SP > 1 || N > 1) && N * SP <= MAX_TASKS) {
+    // Per batch element, S ranges of the small positions (whole 4-position tiles); too few
+    // positions (and one batch element) fall through to the channel slices below.
+    const S = SP;
+    const b = pieces(L, S, 4);
+    for (let n = 0; n < N; n++) {
+      for (let s = 0; s < S; s++) {
+        if (b[s + 1] <= b[s]) continue;
+        tasks.push({info: subInfo(info, 1, G, Cig, Cog), x: n * Cout * oL, w: 0, bias: 0,
+                    y: n * Cin * L, gather: null, partial: 0, positions: [b[s], b[s + 1]]});
+      }
+    }
+    return tasks.length > 1 ? tasks : null;
   }
   // Per batch element, S slices: of the groups, or (groups = 1) of the output channels.
   const C = G > 1 ? G : kind === 'forward' ? Cog : Cig;
@@ -627,12 +659,28 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
   grow(p);
   const workers = readyWorkers(p, Math.min(want, byWork));
   if (workers.length === 0) return undefined;
-  const tasks = plan(kind, info, workers.length + 1);
+  const c = p.core;
+  // Parameter blocks and scratch first: the work sizes are computed from them (a probe block
+  // for the whole call: whether conv3d takes its direct path).
+  const h = new Heap(p);
+  const probe = h.alloc(PARAMS_BYTES / 4);
+  h.commit();
+  let direct = false;
+  if (kind === 'conv3d') {
+    writeParams(c, info, 1, probe);
+    direct = conv3dDirectFits(c, probe) >= 0;
+  }
+  if (direct) {
+    // The direct path does a FLOP in less time: its threshold in FLOPs is higher.
+    const n = Math.floor(flops / Math.max(1, minFlopsPerThread * DIRECT_FLOPS_RATIO));
+    if (n < 2) return undefined;
+    workers.length = Math.min(workers.length, n - 1);
+  }
+  const tasks = plan(kind, info, workers.length + 1, direct);
   if (tasks == null) return undefined;
   const R = Math.min(workers.length + 1, tasks.length);
   workers.length = R - 1;
 
-  const c = p.core;
   const smallLen = info.inShape.reduce((s, v) => s * v, 1);
   const bigLen = info.outShape.reduce((s, v) => s * v, 1);
   const wLen = info.weightShape.reduce((s, v) => s * v, 1);
@@ -645,23 +693,35 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
                     ...(bias ? [['bias', bias, kind === 'forward' ? info.outChannels :
                                  info.inChannels] as [string, Float32Array, number]] : [])]);
 
-  // Parameter blocks and scratch first: the work sizes are computed from them.
-  const h = new Heap(p);
   const pars = tasks.map(() => h.alloc(PARAMS_BYTES / 4));
   const scratchBytes = c.SCRATCH_BYTES.value as number;
   const scratch = Array.from({length: R}, () => h.alloc(scratchBytes / 4));
   h.commit();
+  const entries: number[] = [];
   const works = tasks.map((t, i) => {
     const rows = t.info.outChannelsPerGroup * kvol;
     writeParams(c, t.info, depthChunk(t.info, rows), pars[i]);
+    if (t.positions) {
+      new Int32Array(c.memory.buffer, pars[i], PARAMS_BYTES / 4).set(t.positions, P_L0);
+    }
+    // conv3d's direct path where it applies to the task (position ranges, and channel slices).
+    const dw = kind === 'conv3d' ? conv3dDirectFits(c, pars[i]) : -1;
+    if (dw >= 0 || t.positions) {
+      entries.push(DIRECT_ENTRY);
+      return dw;
+    }
     let w = -1;
     if (c.axesFit(pars[i])) {
       w = kind === 'forward' ? c.forwardWork(pars[i], scratch[0]) :
           kind === 'conv3d' ? c.backWork(pars[i], scratch[0]) :
           c.weightGradImplicitWins(pars[i], scratch[0]) ? c.backWork(pars[i], scratch[0]) : -1;
     }
-    return implicitFits(w) ? w : -1;
+    w = implicitFits(w) ? w : -1;
+    entries.push(ENTRY[kind][w >= 0 ? 0 : 1]);
+    return w;
   });
+  // A position range's work is that of the whole call, which fits (a guard, never taken).
+  if (tasks.some((t, i) => t.positions && works[i] < 0)) return undefined;
   const workFloats = (i: number) => works[i] >= 0 ? works[i] :
       tasks[i].info.outChannelsPerGroup * kvol * depthChunk(tasks[i].info,
           tasks[i].info.outChannelsPerGroup * kvol) * info.inSize[1] * info.inSize[2];
@@ -714,7 +774,7 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
   const ctl = new Int32Array(p.memory.buffer, p.ctrl, CTRL_INTS);
   tasks.forEach((t, i) => {
     const rank = i % R, o = TASKS + TASK_INTS * i;
-    const entry = ENTRY[kind][works[i] >= 0 ? 0 : 1];
+    const entry = entries[i];
     const wk = work[rank], sc = scratch[rank];
     if (kind === 'weightGrad') {
       const dw = t.partial === 0 ? py + 4 * t.y : partials[t.partial - 1];

@@ -9,11 +9,12 @@
  * byte addresses; sizes, strides and offsets are in f32 elements.
  */
 
-// Parameter block layout (i32 slots), written by simd_core.ts.
+// Parameter block layout (i32 slots), written by simd_core.ts. P_L0, P_L1: conv3dDirect's range
+// of small positions (the thread pool's position slices; P_L1 = 0: all).
 const P_N = 0, P_G = 1, P_CIG = 2, P_COG = 3, P_D = 4, P_H = 5, P_W = 6, P_OD = 7, P_OH = 8,
       P_OW = 9, P_KD = 10, P_KH = 11, P_KW = 12, P_SD = 13, P_SH = 14, P_SW = 15, P_PD = 16,
       P_PH = 17, P_PW = 18, P_DD = 19, P_DH = 20, P_DW = 21, P_DCHUNK = 22, P_CIN = 23,
-      P_COUT = 24;
+      P_COUT = 24, P_L0 = 25, P_L1 = 26;
 /** The per-tap [lo, hi) tables (axis D, then H, then W) start at this slot. */
 const P_TABLES = 32;
 
@@ -1689,6 +1690,436 @@ export function conv3dImplicit(par: usize, x: usize, w: usize, bias: usize, y: u
               for (; i < W; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)) + bv);
             }
           }
+        }
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Direct conv3d, SIMD over the small side's channels (conv3d's output channels): no cols, no
+// phases, no junk columns. The big side of one (batch, group) is copied once into a zero-padded
+// grid (`G` per axis: (small − 1)·s + (k − 1)·d + 1, the big tensor at offset p), where small
+// position l = (id, ih, iw) and tap (co, kd, kh, kw) read
+//   grid[pos[l] + tap[k]],  pos[l] = id·sd·GhGw + ih·sh·Gw + iw·sw,
+//   tap[k] = co·volG + kd·dd·GhGw + kh·dh·Gw + kw·dw   (k = co·kvol + (kd·kH + kh)·kW + kw),
+// so any stride, dilation and padding is one offset table per side. The weight of each block of
+// 8 small channels is packed as [k][8] (lanes past Cig zero), and a 4 positions × 8 channels
+// micro-kernel (8 accumulators, started at the bias) splats one grid value per position and tap
+// against two weight vectors; the tile is transposed into y's channel rows. Blocks of 4 channels
+// (Cig ≤ 4) use 8 positions × 4 channels instead. Positions run over the flattened small volume,
+// so rows of any width fill whole tiles; taps that read only padding along D and H are skipped
+// (tileRuns).
+
+/** ⌈x / d⌉ for d > 0 and any sign of x. */
+@inline function ceilDiv(x: i32, d: i32): i32 {
+  return x > 0 ? (x + d - 1) / d : -((-x) / d);
+}
+
+/**
+ * tab[2·i .. 2·i + 1] = [a, b): the taps k of small index i whose grid index i·s + k·d lies in
+ * [lo, hi), clipped to [0, k) (both ends non-increasing in i; empty when b ≤ a).
+ */
+function tapRange(tab: usize, n: i32, s: i32, d: i32, k: i32, lo: i32, hi: i32): void {
+  for (let i = 0; i < n; i++) {
+    const q = tab + (<usize>i << 3);
+    store<i32>(q, min(k, max(0, ceilDiv(lo - i * s, d))));
+    store<i32>(q, min(k, max(0, ceilDiv(hi - i * s, d))), 4);
+  }
+}
+
+/** Grid extent along one axis (the big elements conv3d reads, and padding). */
+@inline function gridAxis(small: i32, s: i32, k: i32, d: i32): f64 {
+  return <f64>(small - 1) * <f64>s + <f64>(k - 1) * <f64>d + 1;
+}
+
+/** Whether the grid is the big tensor itself (no padding, every element read, nothing past). */
+function gridIsBig(par: usize): bool {
+  for (let a = 0; a < 3; a++) {
+    if (p(par, P_PD + a) != 0) return false;
+    if (gridAxis(p(par, P_D + a), p(par, P_SD + a), p(par, P_KD + a), p(par, P_DD + a)) !=
+        <f64>p(par, P_OD + a)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Floats of work memory `conv3dDirect` needs (−1: more than a 32-bit memory holds). */
+export function conv3dDirectWork(par: usize): f64 {
+  const Cig = p(par, P_CIG), Cog = <f64>p(par, P_COG);
+  const kvol = <f64>(p(par, P_KD) * p(par, P_KH) * p(par, P_KW));
+  const L = <f64>p(par, P_D) * <f64>p(par, P_H) * <f64>p(par, P_W);
+  const volG = gridAxis(p(par, P_D), p(par, P_SD), p(par, P_KD), p(par, P_DD)) *
+               gridAxis(p(par, P_H), p(par, P_SH), p(par, P_KH), p(par, P_DH)) *
+               gridAxis(p(par, P_W), p(par, P_SW), p(par, P_KW), p(par, P_DW));
+  const K = Cog * kvol;
+  // Where the implicit path does better (measured, bench/profile_unet_conv.ts and S1–S7's
+  // conv3d): one small channel a group (its one-row GEMV); up to 4 (half the lanes or fewer) at
+  // stride 1 with more than one tap; long K (the packed weight block outgrows L1) when rows fill
+  // whole 8-column tiles there (W a multiple of 8: no junk columns).
+  const strided = p(par, P_SD) > 1 || p(par, P_SH) > 1 || p(par, P_SW) > 1;
+  if (Cig == 1 || Cig <= 4 && kvol > 1 && !strided) return -1;
+  if (K > 1536 && (p(par, P_W) & 7) == 0) return -1;
+  // Byte offsets into the grid are i32.
+  if (Cog * volG * 4 >= 2147483647) return -1;
+  const blocks = <f64>((Cig + 7) >> 3);
+  const D = <f64>p(par, P_D), H = <f64>p(par, P_H);
+  return align4(K) + align4(L + 8) + align4(blocks * K * 8) +
+         (gridIsBig(par) ? 0 : align4(Cog * volG)) +
+         2 * align4(L + 8) + align4(2 * D) + align4(2 * H) + align4(Cog * <f64>p(par, P_KD) + 1);
+}
+
+/**
+ * Packs the weight of the small channels [c0, c0 + 8) of one group (rows of K floats at `w`, row
+ * ci for small channel ci; `rows` of them exist from c0) as dst[k·8 + j] = w[(c0 + j)·K + k],
+ * lanes j ≥ rows zero.
+ */
+function packLanes(w: usize, K: i32, rows: i32, dst: usize): void {
+  const z = f32x4.splat(0);
+  for (let j0 = 0; j0 < 8; j0 += 4) {
+    let k = 0;
+    if (j0 + 4 <= rows) {
+      const r0 = at(w, j0 * K), step = <usize>K << 2;
+      for (; k + 4 <= K; k += 4) {
+        // Rows j0..j0 + 3, taps k..k + 3, transposed into dst rows k..k + 3 (32 bytes apart).
+        transpose4(dst + (<usize>(k * 8 + j0) << 2), r0 + (<usize>k << 2), r0 + step + (<usize>k << 2),
+                   r0 + 2 * step + (<usize>k << 2), r0 + 3 * step + (<usize>k << 2));
+      }
+    }
+    for (; k < K; k++) {
+      const q = dst + (<usize>(k * 8 + j0) << 2);
+      v128.store(q, z);
+      for (let j = j0; j < j0 + 4 && j < rows; j++) store<f32>(q + (<usize>(j - j0) << 2), load<f32>(at(w, j * K + k)));
+    }
+  }
+}
+
+/**
+ * Writes a tile of 4 consecutive small positions (l … l + 3, `np` of them real) × 4 channels
+ * (c0 …, `nc` of them real): v_p holds position p's 4 channels; y's channel c row starts at
+ * element c·L.
+ */
+@inline function storeTransposed(y: usize, L: i32, l: i32, np: i32, nc: i32, v0: v128, v1: v128,
+                                 v2: v128, v3: v128): void {
+  const t0 = v128.shuffle<f32>(v0, v1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(v2, v3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(v0, v1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(v2, v3, 2, 6, 3, 7);
+  const r0 = v128.shuffle<f32>(t0, t1, 0, 1, 4, 5), r1 = v128.shuffle<f32>(t0, t1, 2, 3, 6, 7);
+  const r2 = v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), r3 = v128.shuffle<f32>(t2, t3, 2, 3, 6, 7);
+  const step = <usize>L << 2;
+  const q = at(y, l);
+  if (np == 4) {
+    if (nc > 0) v128.store(q, r0);
+    if (nc > 1) v128.store(q + step, r1);
+    if (nc > 2) v128.store(q + 2 * step, r2);
+    if (nc > 3) v128.store(q + 3 * step, r3);
+  } else {
+    v128.store(tile, r0);
+    v128.store(tile, r1, 16);
+    v128.store(tile, r2, 32);
+    v128.store(tile, r3, 48);
+    for (let c = 0; c < nc; c++) {
+      for (let i = 0; i < np; i++) {
+        store<f32>(q + <usize>c * step + (<usize>i << 2), load<f32>(tile + (<usize>(c * 4 + i) << 2)));
+      }
+    }
+  }
+}
+
+// Taps that read only the grid's zeros are skipped: along D and H, the (kd, kh) taps of a small
+// row (id, ih) that read big rows inside the input form ranges [a(id), b(id)) and [c(ih), e(ih))
+// (both ends non-increasing in id, ih). A tile takes their hull over its positions' rows (along H
+// only when they share id, else all kh), and runs over the taps (co, kd ∈ [a, b), kh ∈ [c, e),
+// every kw) as runs of consecutive k: one run of K inside the volume.
+let runBuf: usize = 0;
+let runKey: i64 = -1;
+let runCount: i32 = 0;
+let runLen: i32 = 0;
+/** Per-position rows (id, ih) and per-row tap ranges, set by conv3dDirect. */
+let posD: usize = 0;
+let posH: usize = 0;
+let rangeD: usize = 0;
+let rangeH: usize = 0;
+let runCog: i32 = 0;
+let runKD: i32 = 0;
+let runKH: i32 = 0;
+let runKW: i32 = 0;
+
+/** Fills runBuf with the run starts (tap indices) of the tile of positions [l, lLast]. */
+@inline function tileRuns(l: i32, lLast: i32): void {
+  const id1 = load<i32>(posD + (<usize>l << 2)), id2 = load<i32>(posD + (<usize>lLast << 2));
+  const a = load<i32>(rangeD + (<usize>id2 << 3)), b = load<i32>(rangeD + (<usize>id1 << 3), 4);
+  let c = 0, e = runKH;
+  if (id1 == id2) {
+    const ih1 = load<i32>(posH + (<usize>l << 2)), ih2 = load<i32>(posH + (<usize>lLast << 2));
+    c = load<i32>(rangeH + (<usize>ih2 << 3));
+    e = load<i32>(rangeH + (<usize>ih1 << 3), 4);
+  }
+  const key = (<i64>a << 48) | (<i64>b << 32) | (<i64>c << 16) | <i64>e;
+  if (key == runKey) return;
+  runKey = key;
+  const kHW = runKH * runKW, kvol = runKD * kHW;
+  if (b <= a || e <= c) {
+    runCount = 0;
+    runLen = 0;
+  } else if (c == 0 && e == runKH) {
+    if (a == 0 && b == runKD) {
+      runCount = 1;
+      runLen = runCog * kvol;
+      store<i32>(runBuf, 0);
+    } else {
+      runCount = runCog;
+      runLen = (b - a) * kHW;
+      for (let co = 0; co < runCog; co++) store<i32>(runBuf + (<usize>co << 2), co * kvol + a * kHW);
+    }
+  } else {
+    runCount = runCog * (b - a);
+    runLen = (e - c) * runKW;
+    let q = runBuf;
+    for (let co = 0; co < runCog; co++) {
+      for (let kd = a; kd < b; kd++, q += 4) store<i32>(q, co * kvol + (kd * runKH + c) * runKW);
+    }
+  }
+}
+
+/**
+ * One block of up to 8 small channels over the positions [l0, l1): y rows (channel c at
+ * y + c·L) = bias + Σ_k wpan[k] · grid[pos[l] + tap[k]], over the tile's runs of k.
+ */
+function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize, tap: usize,
+                      wpan: usize, b0: v128, b1: v128, y: usize, nc: i32): void {
+  for (let l = l0; l < l1; l += 4) {
+    const pp = pos + (<usize>l << 2);
+    const g0 = grid + <usize>load<i32>(pp), g1 = grid + <usize>load<i32>(pp, 4);
+    const g2 = grid + <usize>load<i32>(pp, 8), g3 = grid + <usize>load<i32>(pp, 12);
+    let c00 = b0, c01 = b1, c10 = b0, c11 = b1, c20 = b0, c21 = b1, c30 = b0, c31 = b1;
+    let pw = wpan;
+    tileRuns(l, min(l + 3, l1 - 1));
+    const rEnd = runBuf + (<usize>runCount << 2), rBytes = <usize>runLen << 2;
+    if (l + 4 <= l1 && g3 - g0 == 12) {
+      // Four neighbours in one grid row (real positions only grow, by ≥ 4 bytes each): one address
+      // per tap, the others at fixed offsets.
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+        const q = g0 + <usize>load<i32>(t);
+        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+        const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 4);
+        c00 = madd(a0, w0, c00);
+        c01 = madd(a0, w1, c01);
+        c10 = madd(a1, w0, c10);
+        c11 = madd(a1, w1, c11);
+        const a2 = v128.load32_splat(q, 8), a3 = v128.load32_splat(q, 12);
+        c20 = madd(a2, w0, c20);
+        c21 = madd(a2, w1, c21);
+        c30 = madd(a3, w0, c30);
+        c31 = madd(a3, w1, c31);
+      }
+      }
+    } else if (l + 4 <= l1 && g1 - g0 == 8 && g2 - g0 == 16 && g3 - g0 == 24) {
+      // The same along a row of stride 2.
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+        const q = g0 + <usize>load<i32>(t);
+        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+        const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 8);
+        c00 = madd(a0, w0, c00);
+        c01 = madd(a0, w1, c01);
+        c10 = madd(a1, w0, c10);
+        c11 = madd(a1, w1, c11);
+        const a2 = v128.load32_splat(q, 16), a3 = v128.load32_splat(q, 24);
+        c20 = madd(a2, w0, c20);
+        c21 = madd(a2, w1, c21);
+        c30 = madd(a3, w0, c30);
+        c31 = madd(a3, w1, c31);
+      }
+      }
+    } else {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+        const o = <usize>load<i32>(t);
+        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+        const a0 = v128.load32_splat(g0 + o), a1 = v128.load32_splat(g1 + o);
+        c00 = madd(a0, w0, c00);
+        c01 = madd(a0, w1, c01);
+        c10 = madd(a1, w0, c10);
+        c11 = madd(a1, w1, c11);
+        const a2 = v128.load32_splat(g2 + o), a3 = v128.load32_splat(g3 + o);
+        c20 = madd(a2, w0, c20);
+        c21 = madd(a2, w1, c21);
+        c30 = madd(a3, w0, c30);
+        c31 = madd(a3, w1, c31);
+      }
+      }
+    }
+    const np = min(4, l1 - l);
+    storeTransposed(y, L, l, np, min(nc, 4), c00, c10, c20, c30);
+    if (nc > 4) storeTransposed(at(y, 4 * L), L, l, np, nc - 4, c01, c11, c21, c31);
+  }
+}
+
+/** As `directBlock8` for a block of at most 4 channels (lanes 0–3 of wpan), 8 positions a tile. */
+function directBlock4(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize, tap: usize,
+                      wpan: usize, b0: v128, y: usize, nc: i32): void {
+  for (let l = l0; l < l1; l += 8) {
+    const pp = pos + (<usize>l << 2);
+    const g0 = grid + <usize>load<i32>(pp), g1 = grid + <usize>load<i32>(pp, 4);
+    const g2 = grid + <usize>load<i32>(pp, 8), g3 = grid + <usize>load<i32>(pp, 12);
+    const g4 = grid + <usize>load<i32>(pp, 16), g5 = grid + <usize>load<i32>(pp, 20);
+    const g6 = grid + <usize>load<i32>(pp, 24), g7 = grid + <usize>load<i32>(pp, 28);
+    let c0 = b0, c1 = b0, c2 = b0, c3 = b0, c4 = b0, c5 = b0, c6 = b0, c7 = b0;
+    let pw = wpan;
+    tileRuns(l, min(l + 7, l1 - 1));
+    const rEnd = runBuf + (<usize>runCount << 2), rBytes = <usize>runLen << 2;
+    if (l + 8 <= l1 && g7 - g0 == 28) {
+      // Eight neighbours in one grid row (real positions only grow, by ≥ 4 bytes each).
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+        const q = g0 + <usize>load<i32>(t);
+        const w0 = v128.load(pw);
+        c0 = madd(v128.load32_splat(q), w0, c0);
+        c1 = madd(v128.load32_splat(q, 4), w0, c1);
+        c2 = madd(v128.load32_splat(q, 8), w0, c2);
+        c3 = madd(v128.load32_splat(q, 12), w0, c3);
+        c4 = madd(v128.load32_splat(q, 16), w0, c4);
+        c5 = madd(v128.load32_splat(q, 20), w0, c5);
+        c6 = madd(v128.load32_splat(q, 24), w0, c6);
+        c7 = madd(v128.load32_splat(q, 28), w0, c7);
+      }
+      }
+    } else {
+      for (let r = runBuf; r < rEnd; r += 4) {
+      const k0 = <usize>load<i32>(r);
+      pw = wpan + (k0 << 5);
+      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+        const o = <usize>load<i32>(t);
+        const w0 = v128.load(pw);
+        c0 = madd(v128.load32_splat(g0 + o), w0, c0);
+        c1 = madd(v128.load32_splat(g1 + o), w0, c1);
+        c2 = madd(v128.load32_splat(g2 + o), w0, c2);
+        c3 = madd(v128.load32_splat(g3 + o), w0, c3);
+        c4 = madd(v128.load32_splat(g4 + o), w0, c4);
+        c5 = madd(v128.load32_splat(g5 + o), w0, c5);
+        c6 = madd(v128.load32_splat(g6 + o), w0, c6);
+        c7 = madd(v128.load32_splat(g7 + o), w0, c7);
+      }
+      }
+    }
+    storeTransposed(y, L, l, min(4, l1 - l), nc, c0, c1, c2, c3);
+    if (l + 4 < l1) storeTransposed(y, L, l + 4, min(4, l1 - l - 4), nc, c4, c5, c6, c7);
+  }
+}
+
+/**
+ * y = conv3d(x, w) + bias on the direct path (x: big side); `work` holds conv3dDirectWork floats.
+ * With P_L1 > 0 only the small positions [P_L0, P_L1) of every channel are computed.
+ */
+export function conv3dDirect(par: usize, x: usize, w: usize, bias: usize, y: usize, work: usize,
+                             scratch: usize): void {
+  setScratch(scratch);
+  const N = p(par, P_N), G = p(par, P_G), Cig = p(par, P_CIG), Cog = p(par, P_COG);
+  const D = p(par, P_D), H = p(par, P_H), W = p(par, P_W);
+  const oD = p(par, P_OD), oH = p(par, P_OH), oW = p(par, P_OW);
+  const kD = p(par, P_KD), kH = p(par, P_KH), kW = p(par, P_KW);
+  const sd = p(par, P_SD), sh = p(par, P_SH), sw = p(par, P_SW);
+  const pd = p(par, P_PD), ph = p(par, P_PH), pw = p(par, P_PW);
+  const dd = p(par, P_DD), dh = p(par, P_DH), dw = p(par, P_DW);
+  const Cin = p(par, P_CIN), Cout = p(par, P_COUT);
+  const L = D * H * W, oL = oD * oH * oW, kvol = kD * kH * kW, K = Cog * kvol;
+  // Small positions [l0, l1) only (the thread pool's position slices); l1 = 0: all.
+  const l0 = p(par, P_L0), l1 = p(par, P_L1) == 0 ? L : p(par, P_L1);
+  const Gd = <i32>gridAxis(D, sd, kD, dd), Gh = <i32>gridAxis(H, sh, kH, dh);
+  const Gw = <i32>gridAxis(W, sw, kW, dw);
+  const GhGw = Gh * Gw, volG = Gd * GhGw;
+  const direct = gridIsBig(par);
+  const blocks = (Cig + 7) >> 3;
+  const tap = work;
+  const pos = tap + (<usize>align4(K) << 2);
+  const wpan = pos + (<usize>align4(L + 8) << 2);
+  const grid = wpan + (<usize>align4(blocks * K * 8) << 2);
+  // After the grid: the positions' rows, the rows' tap ranges and a tile's runs (tileRuns).
+  posD = grid + (<usize>(direct ? 0 : align4(Cog * volG)) << 2);
+  posH = posD + (<usize>align4(L + 8) << 2);
+  rangeD = posH + (<usize>align4(L + 8) << 2);
+  rangeH = rangeD + (<usize>align4(2 * D) << 2);
+  runBuf = rangeH + (<usize>align4(2 * H) << 2);
+  runKey = -1;
+  runCog = Cog;
+  runKD = kD;
+  runKH = kH;
+  runKW = kW;
+  for (let co = 0, k = 0; co < Cog; co++) {
+    for (let kd = 0; kd < kD; kd++) {
+      for (let kh = 0; kh < kH; kh++) {
+        for (let kw = 0; kw < kW; kw++, k++) {
+          store<i32>(tap + (<usize>k << 2), (co * volG + kd * dd * GhGw + kh * dh * Gw + kw * dw) << 2);
+        }
+      }
+    }
+  }
+  let l = 0;
+  for (let id = 0; id < D; id++) {
+    for (let ih = 0; ih < H; ih++) {
+      const row = id * sd * GhGw + ih * sh * Gw;
+      for (let iw = 0; iw < W; iw++, l++) {
+        store<i32>(pos + (<usize>l << 2), (row + iw * sw) << 2);
+        store<i32>(posD + (<usize>l << 2), id);
+        store<i32>(posH + (<usize>l << 2), ih);
+      }
+    }
+  }
+  // Tiles past L read the last position again (computed, never stored).
+  const last = load<i32>(pos + (<usize>(L - 1) << 2));
+  for (; l < L + 8; l++) {
+    store<i32>(pos + (<usize>l << 2), last);
+    store<i32>(posD + (<usize>l << 2), D - 1);
+    store<i32>(posH + (<usize>l << 2), H - 1);
+  }
+  // The big rows that land in the grid: o ∈ [0, min(o-size, G − p)) along each axis.
+  const nd = min(oD, Gd - pd), nh = min(oH, Gh - ph), nw = min(oW, Gw - pw);
+  // Taps kd of row id read grid rows g = id·sd + kd·dd; inside the input: pd ≤ g < pd + nd.
+  tapRange(rangeD, D, sd, dd, kD, pd, pd + nd);
+  tapRange(rangeH, H, sh, dh, kH, ph, ph + nh);
+  const z = f32x4.splat(0);
+  for (let g = 0; g < G; g++) {
+    for (let cb = 0; cb < blocks; cb++) {
+      packLanes(at(w, (g * Cig + cb * 8) * K), K, min(8, Cig - cb * 8),
+                wpan + (<usize>(cb * K * 8) << 2));
+    }
+    for (let n = 0; n < N; n++) {
+      const big = at(x, (n * Cout + g * Cog) * oL);
+      if (!direct) {
+        memory.fill(grid, 0, <usize>(Cog * volG) << 2);
+        if (nd > 0 && nh > 0 && nw > 0) {
+          for (let co = 0; co < Cog; co++) {
+            for (let od = 0; od < nd; od++) {
+              for (let oh = 0; oh < nh; oh++) {
+                memory.copy(at(grid, ((co * Gd + od + pd) * Gh + oh + ph) * Gw + pw),
+                            at(big, (co * oD + od) * oH * oW + oh * oW), <usize>nw << 2);
+              }
+            }
+          }
+        }
+      }
+      const src = direct ? big : grid;
+      for (let cb = 0; cb < blocks; cb++) {
+        const c0 = g * Cig + cb * 8, nc = min(8, Cig - cb * 8);
+        v128.store(tile, z);
+        v128.store(tile, z, 16);
+        if (bias != 0) memory.copy(tile, at(bias, c0), <usize>nc << 2);
+        const b0 = v128.load(tile), b1 = v128.load(tile, 16);
+        const yb = at(y, (n * Cin + c0) * L), pan = wpan + (<usize>(cb * K * 8) << 2);
+        if (nc <= 4) {
+          directBlock4(L, l0, l1, K, src, pos, tap, pan, b0, yb, nc);
+        } else {
+          directBlock8(L, l0, l1, K, src, pos, tap, pan, b0, b1, yb, nc);
         }
       }
     }
