@@ -165,6 +165,30 @@ describe('the thread pool at edge cases', () => {
     });
   }
 
+  it('with the default threshold, cuts no slice narrower than 4 channels (S7: 4 channels)',
+     async () => {
+       setNumThreads(2);
+       setMinFlopsPerThreadForTests(DEFAULT_MIN_FLOPS_PER_THREAD);
+       try {
+         await loadThreads();
+         await expectNoLeak(async () => {
+           // 34 and 67 MFLOP (well above the threshold): 4 output channels stay on one thread,
+           // 8 are cut into two slices of 4.
+           const cuts = [4, 8].map(c => {
+             const x = tf.randomNormal([1, 4, 32, 64, 64]), w = tf.randomNormal([4, c, 2, 2, 2]);
+             const before = threadedCallsForTests();
+             const y = convTranspose3d(x, w, null, {stride: 2});
+             const cut = threadedCallsForTests() - before;
+             tf.dispose([x, w, y]);
+             return cut;
+           });
+           expect(cuts).toEqual([0, 1]);
+         });
+       } finally {
+         setMinFlopsPerThreadForTests(0);
+       }
+     });
+
   it('an empty batch (N = 0) gives an empty result on any number of threads', async () => {
     setNumThreads(2);
     await loadThreads();

@@ -580,9 +580,13 @@ function plan(kind: Kind, info: ConvTranspose3DInfo, threads: number, direct: bo
     }
     return tasks.length > 1 ? tasks : null;
   }
-  // Per batch element, S slices: of the groups, or (groups = 1) of the output channels.
+  // Per batch element, S slices: of the groups, or (groups = 1) of the output channels. A slice
+  // of fewer than 4 channels leaves the micro-kernels' 4-row tiles part empty, so each thread
+  // costs about what the whole call does (S7, 4 channels: 0.75× on two threads): none is made,
+  // except with the threshold at 0 (tests: every call cut, however small, to check the cuts).
   const C = G > 1 ? G : kind === 'forward' ? Cog : Cig;
-  const S = Math.min(threads, C);
+  const minSlice = G > 1 || minFlopsPerThread === 0 ? 1 : 4;
+  const S = Math.min(threads, Math.floor(C / minSlice));
   if (S < 2 && N < 2) return null;
   if (N * S > MAX_TASKS) return null;
   const b = pieces(C, S, G === 1 && kind !== 'forward' && C >= 4 * S ? 4 : 1);
