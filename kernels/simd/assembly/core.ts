@@ -1053,10 +1053,13 @@ function packPanels(A: usize, lda: i32, M: i32, K: i32, dst: usize): void {
 /** Bytes of A panels `gemmRows` keeps in L1 per K block. */
 const ROWS_A_BYTES = 16384;
 /**
- * Above this many rows of A the packed `gemm` (B_ROWS) does better than `gemmRows` (measured on
- * S2–S5: its KC × NC blocking wins once A no longer fits L1).
+ * Above this many rows of A the packed `gemm` (B_ROWS) does better than `gemmRows`, whose C is
+ * re-read for every K block (measured A/B, one thread, on the forward and conv3d of S1–S7 and 20–64
+ * channel shapes: up to 32 rows `gemmRows` wins in both builds, S3's forward 5% (plain) and 11%
+ * (relaxed); at 64 rows it still wins with FMA, 4–14%, but loses up to 4% in the plain build,
+ * whose multiply + add kernel leaves less time for the extra C traffic).
  */
-const ROWS_MAX_M = 16;
+const ROWS_MAX_M: i32 = ASC_FEATURE_RELAXED_SIMD ? 64 : 32;
 
 /**
  * C[m, n] = Σ_k A(m, k) · B[tab[k] + n] (C row-major, leading dimension ldc) with A packed by
