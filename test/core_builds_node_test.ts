@@ -135,12 +135,14 @@ describe('the conv parity suites on the relaxed-SIMD build', () => {
   it('pass on one thread and two (a child Node with TFJS_CT3D_SIMD=relaxed)', async () => {
     // The conv suites and the thread pool's edge cases, minus the specs that start Node
     // processes of their own; every label that runs the core: cpu (one thread, implicit and
-    // cols paths), cpu:2t and wasm:2t (the shared relaxed build), wasm.
+    // cols paths), cpu:2t and wasm:2t (the shared relaxed build), wasm; and the micro-kernels'
+    // row tiles (core_tiles_test.ts: the relaxed build's 5-row tiles exist only there).
     const r = await node([
       ...relaxedFlags, '--import', 'tsx', 'node_modules/jasmine/bin/jasmine.js',
       '--config=jasmine.json', '--helper=core_build_report.ts',
       'test/conv_transpose3d_test.ts', 'test/gradients_test.ts', 'test/conv_2d_1d_test.ts',
-      'test/threads_node_test.ts', '--filter=^(?!setNumThreads|a Node process)',
+      'test/threads_node_test.ts', 'test/core_tiles_test.ts',
+      '--filter=^(?!setNumThreads|a Node process)',
     ], {TFJS_CT3D_SIMD: 'relaxed', TFJS_CT3D_TEST_BACKENDS: 'cpu,cpu:cols,cpu:2t,wasm,wasm:2t'},
     240000);
     const summary = /jasmine: (\d+) passed, (\d+) failed/.exec(r.stdout);

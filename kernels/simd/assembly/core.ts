@@ -111,6 +111,29 @@ export function heapBase(): usize {
   }
 }
 
+/** `storeTile` for one row of 8 (c*0, c*1) at row m (nothing when m ≥ M). */
+@inline function storeRow(C: usize, ldc: i32, m: i32, nb: i32, M: i32, nn: i32, add: bool,
+                          c0: v128, c1: v128): void {
+  if (m < M) {
+    const pc = at(C, m * ldc + nb);
+    if (nn == 8) {
+      if (add) {
+        c0 = f32x4.add(c0, v128.load(pc));
+        c1 = f32x4.add(c1, v128.load(pc, 16));
+      }
+      v128.store(pc, c0);
+      v128.store(pc, c1, 16);
+    } else {
+      v128.store(tile, c0);
+      v128.store(tile, c1, 16);
+      for (let j = 0; j < nn; j++) {
+        const q = pc + (<usize>j << 2), v = load<f32>(tile + (<usize>j << 2));
+        store<f32>(q, add ? load<f32>(q) + v : v);
+      }
+    }
+  }
+}
+
 /** How `gemm` addresses B: B(k, n) = B[k·bSk + n·bSn], B[tab[k] + n] or B[tab[n] + k]. */
 const B_STRIDED = 0, B_ROWS = 1, B_COLS = 2;
 
@@ -1031,40 +1054,72 @@ export function weightGrad(par: usize, x: usize, dy: usize, dw: usize, cols: usi
 // them in x instead).
 
 /**
- * Packs the M × K row-major matrix A (leading dimension lda) into 4-row panels,
- * dst[(ip·K + k)·4 + i] = A[(4·ip + i)·lda + k], rows past M zero.
+ * Rows of `gemmRows`' tall A panels: 5 in the relaxed-SIMD build (a 5×8 micro-kernel, 10
+ * accumulators: with FMA's latency 4 and two per cycle, 8 leave no slack), 4 (none) otherwise.
+ * V8 schedules a loop body's loads before its arithmetic, so every loaded value is live at once:
+ * 10 accumulators + 2 B vectors + 1 A vector (its lanes splatted by shuffles, scheduled at their
+ * uses) + the 5th row's splat = 14 of x64's 15 allocatable xmm registers. Six rows (12
+ * accumulators) or five splat loads spill accumulators; in the plain build shuffles compete with
+ * the adds for their port.
+ */
+const TALL: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
+
+/** How many TALL-row panels M rows of A get (then 4-row ones): the fewest padded rows. */
+@inline function tallPanels(M: i32): i32 {
+  if (TALL == 4) return 0;
+  let best = 0, bestP = (M + 3) & ~3;
+  for (let n = 1; n * TALL < M + TALL; n++) {
+    const P = TALL * n + ((max(0, M - TALL * n) + 3) & ~3);
+    if (P <= bestP) {
+      best = n;
+      bestP = P;
+    }
+  }
+  return best;
+}
+
+/** Rows of A's panels for M rows (M rounded up as `tallPanels` splits it). */
+@inline function panelRows(M: i32): i32 {
+  const n = tallPanels(M);
+  return TALL * n + ((max(0, M - TALL * n) + 3) & ~3);
+}
+
+/**
+ * Packs the M × K row-major matrix A (leading dimension lda) into `tallPanels(M)` panels of TALL
+ * rows and then 4-row panels (panelRows(M) rows in all): dst[r·K + k·h + i] = A[(r + i)·lda + k]
+ * for the panel at row r of height h, rows past M zero.
  */
 function packPanels(A: usize, lda: i32, M: i32, K: i32, dst: usize): void {
-  const panels = (M + 3) >> 2;
-  for (let ip = 0; ip < panels; ip++) {
-    for (let i = 0; i < 4; i++) {
-      const m = (ip << 2) + i;
-      let q = dst + (<usize>(ip * K) << 4) + (<usize>i << 2);
+  const nt = tallPanels(M);
+  for (let r = 0, ip = 0; r < M; ip++) {
+    const h = ip < nt ? TALL : 4, hs = <usize>h << 2;
+    for (let i = 0; i < h; i++) {
+      const m = r + i;
+      let q = dst + (<usize>(r * K + i) << 2);
       if (m < M) {
         let src = at(A, m * lda);
-        for (let k = 0; k < K; k++, q += 16, src += 4) store<f32>(q, load<f32>(src));
+        for (let k = 0; k < K; k++, q += hs, src += 4) store<f32>(q, load<f32>(src));
       } else {
-        for (let k = 0; k < K; k++, q += 16) store<f32>(q, 0);
+        for (let k = 0; k < K; k++, q += hs) store<f32>(q, 0);
       }
     }
+    r += h;
   }
 }
 
 /** Bytes of A panels `gemmRows` keeps in L1 per K block. */
 const ROWS_A_BYTES = 16384;
 /**
- * Above this many rows of A the packed `gemm` (B_ROWS) does better than `gemmRows` (measured on
- * S2–S5: its KC × NC blocking wins once A no longer fits L1).
+ * Above this many rows of A the packed `gemm` (B_ROWS) does better than `gemmRows`, whose C is
+ * re-read for every K block (measured A/B, one thread, on the forward and conv3d of S1–S7 and 20–64
+ * channel shapes: up to 32 rows `gemmRows` wins in both builds, S3's forward 5% (plain) and 11%
+ * (relaxed); at 64 rows it still wins with FMA, 4–14%, but loses up to 4% in the plain build,
+ * whose multiply + add kernel leaves less time for the extra C traffic).
  */
-const ROWS_MAX_M = 16;
+const ROWS_MAX_M: i32 = ASC_FEATURE_RELAXED_SIMD ? 64 : 32;
 
-/**
- * C[m, n] = Σ_k A(m, k) · B[tab[k] + n] (C row-major, leading dimension ldc) with A packed by
- * `packPanels` and B read in place: each 8-column tile's K rows (two vectors each) stay in L1
- * while every A panel passes over them; with `nTab` the 8-column tile t starts at B + nTab[t].
- * Reads up to 7 columns past N (junk, never stored; the caller leaves slack after B).
- */
-function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32,
+/** `gemmRows` on 4-row panels only, 4×8 tiles (8 accumulators). */
+function gemmRows4(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32,
                   nTab: usize = 0): void {
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
@@ -1103,6 +1158,85 @@ function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: us
       }
     }
   }
+}
+
+/** `gemmRows` with `tallPanels(M)` > 0 (relaxed-SIMD build): 5×8 tiles, then 4×8 ones. */
+function gemmRowsTall(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32,
+                      nTab: usize): void {
+  const nt = tallPanels(M);
+  // K blocks whose A panels (panelRows(M) · kb · 4 bytes) stay in L1 while the tiles pass.
+  const kb = max(64, min(K, ROWS_A_BYTES / (panelRows(M) << 2)));
+  for (let k0 = 0; k0 < K; k0 += kb) {
+    const add = k0 > 0;
+    const tBeg = tab + (<usize>k0 << 2), tEnd = tab + (<usize>min(K, k0 + kb) << 2);
+    for (let nb = 0; nb < N; nb += 8) {
+      const nn = min(8, N - nb);
+      const Bn = B + (<usize>(nTab == 0 ? nb : load<i32>(nTab + (<usize>(nb >> 3) << 2))) << 2);
+      for (let r = 0, ip = 0; r < M; ip++) {
+        let c00 = f32x4.splat(0), c01 = f32x4.splat(0), c10 = f32x4.splat(0);
+        let c11 = f32x4.splat(0), c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+        let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+        if (ip < nt) {
+          let c40 = f32x4.splat(0), c41 = f32x4.splat(0);
+          let pa = pA + (<usize>(r * K + k0 * TALL) << 2);
+          for (let t = tBeg; t < tEnd; t += 4, pa += TALL << 2) {
+            const pb = Bn + (<usize>load<i32>(t) << 2);
+            const b0 = v128.load(pb), b1 = v128.load(pb, 16), av = v128.load(pa);
+            const a4 = v128.load32_splat(pa, 16);
+            c40 = madd(a4, b0, c40);
+            c41 = madd(a4, b1, c41);
+            const a0 = v128.shuffle<f32>(av, av, 0, 0, 0, 0);
+            c00 = madd(a0, b0, c00);
+            c01 = madd(a0, b1, c01);
+            const a1 = v128.shuffle<f32>(av, av, 1, 1, 1, 1);
+            c10 = madd(a1, b0, c10);
+            c11 = madd(a1, b1, c11);
+            const a2 = v128.shuffle<f32>(av, av, 2, 2, 2, 2);
+            c20 = madd(a2, b0, c20);
+            c21 = madd(a2, b1, c21);
+            const a3 = v128.shuffle<f32>(av, av, 3, 3, 3, 3);
+            c30 = madd(a3, b0, c30);
+            c31 = madd(a3, b1, c31);
+          }
+          storeTile(C, ldc, r, nb, M, nn, add, c00, c01, c10, c11, c20, c21, c30, c31);
+          storeRow(C, ldc, r + 4, nb, M, nn, add, c40, c41);
+          r += TALL;
+        } else {
+          let pa = pA + (<usize>(r * K + k0 * 4) << 2);
+          for (let t = tBeg; t < tEnd; t += 4, pa += 16) {
+            const pb = Bn + (<usize>load<i32>(t) << 2);
+            const b0 = v128.load(pb), b1 = v128.load(pb, 16);
+            const a0 = v128.load32_splat(pa), a1 = v128.load32_splat(pa, 4);
+            c00 = madd(a0, b0, c00);
+            c01 = madd(a0, b1, c01);
+            c10 = madd(a1, b0, c10);
+            c11 = madd(a1, b1, c11);
+            const a2 = v128.load32_splat(pa, 8), a3 = v128.load32_splat(pa, 12);
+            c20 = madd(a2, b0, c20);
+            c21 = madd(a2, b1, c21);
+            c30 = madd(a3, b0, c30);
+            c31 = madd(a3, b1, c31);
+          }
+          storeTile(C, ldc, r, nb, M, nn, add, c00, c01, c10, c11, c20, c21, c30, c31);
+          r += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * C[m, n] = Σ_k A(m, k) · B[tab[k] + n] (C row-major, leading dimension ldc) with A packed by
+ * `packPanels` and B read in place: each 8-column tile's K rows (two vectors each) stay in L1
+ * while every A panel passes over them; with `nTab` the 8-column tile t starts at B + nTab[t].
+ * Reads up to 7 columns past N (junk, never stored; the caller leaves slack after B).
+ * Without tall panels (the plain build, or M as 4-row panels only) `gemmRows4`, else
+ * `gemmRowsTall`: separate functions, so that V8 allocates each loop's registers on its own.
+ */
+function gemmRows(M: i32, N: i32, K: i32, pA: usize, B: usize, tab: usize, C: usize, ldc: i32,
+                  nTab: usize = 0): void {
+  if (M <= 0 || N <= 0 || K <= 0 || tallPanels(M) == 0) gemmRows4(M, N, K, pA, B, tab, C, ldc, nTab);
+  else gemmRowsTall(M, N, K, pA, B, tab, C, ldc, nTab);
 }
 
 /** Floats of C that `gemv1` keeps in L1 while its taps pass over them. */
@@ -1296,7 +1430,7 @@ export function forwardWork(par: usize, axes: usize): f64 {
   const R = rowsPerBlock(ax(axes, 1, AX_NJ), Wq, <i32>Cog * sw);
   const G = <f64>p(par, P_G);
   return align4(axesBytes(par) / 4) + align4(Cig * kvol) +
-         align4(G * <f64>((<i32>Cog + 3) & ~3) * Cig * kvol) + align4(G * Cog * Cig * kvol) +
+         align4(G * <f64>panelRows(<i32>Cog) * Cig * kvol) + align4(G * Cog * Cig * kvol) +
          align4(Cig * volQ + slack(Wq)) + align4(<f64>sw * Cog * R * Wq) +
          align4(<f64>R * (ax(axes, 2, AX_NJ) / 8 + 1));
 }
@@ -1324,7 +1458,7 @@ export function forwardImplicit(par: usize, x: usize, w: usize, bias: usize, y: 
   q += <usize>align4(Cig * kvol) << 2;
   // Per group g: each phase's A = W[ci, co, taps of the phase] as a Cog × (Cig·T) row-major
   // matrix (wph), and the same packed into 4-row panels (wpan).
-  const Cog4 = (Cog + 3) & ~3, wphG = Cog * Cig * kvol, wpanG = Cog4 * Cig * kvol;
+  const Cog4 = panelRows(Cog), wphG = Cog * Cig * kvol, wpanG = Cog4 * Cig * kvol;
   const wph = q;
   q += <usize>align4(G * wphG) << 2;
   const wpan = q;
@@ -1527,7 +1661,7 @@ export function backWork(par: usize, axes: usize): f64 {
   const Hq = ax(axes, 1, AX_Q), Wq = ax(axes, 2, AX_Q);
   const HW = <f64>Hq * <f64>Wq, volQ = <f64>ax(axes, 0, AX_Q) * HW;
   const R = rowsPerBlock(H, Wq, Cig);
-  return align4(<f64>R * (p(par, P_W) / 8 + 1)) + align4(axesBytes(par) / 4) + align4(Cog * kvol) + align4(<f64>((Cig + 3) & ~3) * Cog * kvol) +
+  return align4(<f64>R * (p(par, P_W) / 8 + 1)) + align4(axesBytes(par) / 4) + align4(Cog * kvol) + align4(<f64>panelRows(Cig) * Cog * kvol) +
          align4(Cog * nPh * volQ + backSlack(Hq, Wq)) +
          align4(Math.max(<f64>Cig * R * Wq, <f64>Cig * D * HW)) +
          align4(D * <f64>H * <f64>p(par, P_W) / 4);
@@ -1628,7 +1762,7 @@ function backLayout(par: usize, axes: usize): void {
   backTab = q;
   q += <usize>align4(K) << 2;
   backPanels = q;
-  q += <usize>align4(((Cig + 3) & ~3) * K) << 2;
+  q += <usize>align4(panelRows(Cig) * K) << 2;
   backBigS = q;
   backBigSFloats = Cog * nPh * volQ + backSlack(Hq, Wq);
   q += <usize>align4(backBigSFloats) << 2;
