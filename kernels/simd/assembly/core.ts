@@ -2034,61 +2034,61 @@ function directBlock8(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
       // Four neighbours in one grid row (real positions only grow, by ≥ 4 bytes each): one address
       // per tap, the others at fixed offsets.
       for (let r = runBuf; r < rEnd; r += 4) {
-      const k0 = <usize>load<i32>(r);
-      pw = wpan + (k0 << 5);
-      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
-        const q = g0 + <usize>load<i32>(t);
-        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
-        const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 4);
-        c00 = madd(a0, w0, c00);
-        c01 = madd(a0, w1, c01);
-        c10 = madd(a1, w0, c10);
-        c11 = madd(a1, w1, c11);
-        const a2 = v128.load32_splat(q, 8), a3 = v128.load32_splat(q, 12);
-        c20 = madd(a2, w0, c20);
-        c21 = madd(a2, w1, c21);
-        c30 = madd(a3, w0, c30);
-        c31 = madd(a3, w1, c31);
-      }
+        const k0 = <usize>load<i32>(r);
+        pw = wpan + (k0 << 5);
+        for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+          const q = g0 + <usize>load<i32>(t);
+          const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+          const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 4);
+          c00 = madd(a0, w0, c00);
+          c01 = madd(a0, w1, c01);
+          c10 = madd(a1, w0, c10);
+          c11 = madd(a1, w1, c11);
+          const a2 = v128.load32_splat(q, 8), a3 = v128.load32_splat(q, 12);
+          c20 = madd(a2, w0, c20);
+          c21 = madd(a2, w1, c21);
+          c30 = madd(a3, w0, c30);
+          c31 = madd(a3, w1, c31);
+        }
       }
     } else if (l + 4 <= l1 && g1 - g0 == 8 && g2 - g0 == 16 && g3 - g0 == 24) {
       // The same along a row of stride 2.
       for (let r = runBuf; r < rEnd; r += 4) {
-      const k0 = <usize>load<i32>(r);
-      pw = wpan + (k0 << 5);
-      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
-        const q = g0 + <usize>load<i32>(t);
-        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
-        const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 8);
-        c00 = madd(a0, w0, c00);
-        c01 = madd(a0, w1, c01);
-        c10 = madd(a1, w0, c10);
-        c11 = madd(a1, w1, c11);
-        const a2 = v128.load32_splat(q, 16), a3 = v128.load32_splat(q, 24);
-        c20 = madd(a2, w0, c20);
-        c21 = madd(a2, w1, c21);
-        c30 = madd(a3, w0, c30);
-        c31 = madd(a3, w1, c31);
-      }
+        const k0 = <usize>load<i32>(r);
+        pw = wpan + (k0 << 5);
+        for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+          const q = g0 + <usize>load<i32>(t);
+          const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+          const a0 = v128.load32_splat(q), a1 = v128.load32_splat(q, 8);
+          c00 = madd(a0, w0, c00);
+          c01 = madd(a0, w1, c01);
+          c10 = madd(a1, w0, c10);
+          c11 = madd(a1, w1, c11);
+          const a2 = v128.load32_splat(q, 16), a3 = v128.load32_splat(q, 24);
+          c20 = madd(a2, w0, c20);
+          c21 = madd(a2, w1, c21);
+          c30 = madd(a3, w0, c30);
+          c31 = madd(a3, w1, c31);
+        }
       }
     } else {
       for (let r = runBuf; r < rEnd; r += 4) {
-      const k0 = <usize>load<i32>(r);
-      pw = wpan + (k0 << 5);
-      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
-        const o = <usize>load<i32>(t);
-        const w0 = v128.load(pw), w1 = v128.load(pw, 16);
-        const a0 = v128.load32_splat(g0 + o), a1 = v128.load32_splat(g1 + o);
-        c00 = madd(a0, w0, c00);
-        c01 = madd(a0, w1, c01);
-        c10 = madd(a1, w0, c10);
-        c11 = madd(a1, w1, c11);
-        const a2 = v128.load32_splat(g2 + o), a3 = v128.load32_splat(g3 + o);
-        c20 = madd(a2, w0, c20);
-        c21 = madd(a2, w1, c21);
-        c30 = madd(a3, w0, c30);
-        c31 = madd(a3, w1, c31);
-      }
+        const k0 = <usize>load<i32>(r);
+        pw = wpan + (k0 << 5);
+        for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+          const o = <usize>load<i32>(t);
+          const w0 = v128.load(pw), w1 = v128.load(pw, 16);
+          const a0 = v128.load32_splat(g0 + o), a1 = v128.load32_splat(g1 + o);
+          c00 = madd(a0, w0, c00);
+          c01 = madd(a0, w1, c01);
+          c10 = madd(a1, w0, c10);
+          c11 = madd(a1, w1, c11);
+          const a2 = v128.load32_splat(g2 + o), a3 = v128.load32_splat(g3 + o);
+          c20 = madd(a2, w0, c20);
+          c21 = madd(a2, w1, c21);
+          c30 = madd(a3, w0, c30);
+          c31 = madd(a3, w1, c31);
+        }
       }
     }
     const np = min(4, l1 - l);
@@ -2113,37 +2113,37 @@ function directBlock4(L: i32, l0: i32, l1: i32, K: i32, grid: usize, pos: usize,
     if (l + 8 <= l1 && g7 - g0 == 28) {
       // Eight neighbours in one grid row (real positions only grow, by ≥ 4 bytes each).
       for (let r = runBuf; r < rEnd; r += 4) {
-      const k0 = <usize>load<i32>(r);
-      pw = wpan + (k0 << 5);
-      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
-        const q = g0 + <usize>load<i32>(t);
-        const w0 = v128.load(pw);
-        c0 = madd(v128.load32_splat(q), w0, c0);
-        c1 = madd(v128.load32_splat(q, 4), w0, c1);
-        c2 = madd(v128.load32_splat(q, 8), w0, c2);
-        c3 = madd(v128.load32_splat(q, 12), w0, c3);
-        c4 = madd(v128.load32_splat(q, 16), w0, c4);
-        c5 = madd(v128.load32_splat(q, 20), w0, c5);
-        c6 = madd(v128.load32_splat(q, 24), w0, c6);
-        c7 = madd(v128.load32_splat(q, 28), w0, c7);
-      }
+        const k0 = <usize>load<i32>(r);
+        pw = wpan + (k0 << 5);
+        for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+          const q = g0 + <usize>load<i32>(t);
+          const w0 = v128.load(pw);
+          c0 = madd(v128.load32_splat(q), w0, c0);
+          c1 = madd(v128.load32_splat(q, 4), w0, c1);
+          c2 = madd(v128.load32_splat(q, 8), w0, c2);
+          c3 = madd(v128.load32_splat(q, 12), w0, c3);
+          c4 = madd(v128.load32_splat(q, 16), w0, c4);
+          c5 = madd(v128.load32_splat(q, 20), w0, c5);
+          c6 = madd(v128.load32_splat(q, 24), w0, c6);
+          c7 = madd(v128.load32_splat(q, 28), w0, c7);
+        }
       }
     } else {
       for (let r = runBuf; r < rEnd; r += 4) {
-      const k0 = <usize>load<i32>(r);
-      pw = wpan + (k0 << 5);
-      for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
-        const o = <usize>load<i32>(t);
-        const w0 = v128.load(pw);
-        c0 = madd(v128.load32_splat(g0 + o), w0, c0);
-        c1 = madd(v128.load32_splat(g1 + o), w0, c1);
-        c2 = madd(v128.load32_splat(g2 + o), w0, c2);
-        c3 = madd(v128.load32_splat(g3 + o), w0, c3);
-        c4 = madd(v128.load32_splat(g4 + o), w0, c4);
-        c5 = madd(v128.load32_splat(g5 + o), w0, c5);
-        c6 = madd(v128.load32_splat(g6 + o), w0, c6);
-        c7 = madd(v128.load32_splat(g7 + o), w0, c7);
-      }
+        const k0 = <usize>load<i32>(r);
+        pw = wpan + (k0 << 5);
+        for (let t = tap + (k0 << 2), te = t + rBytes; t < te; t += 4, pw += 32) {
+          const o = <usize>load<i32>(t);
+          const w0 = v128.load(pw);
+          c0 = madd(v128.load32_splat(g0 + o), w0, c0);
+          c1 = madd(v128.load32_splat(g1 + o), w0, c1);
+          c2 = madd(v128.load32_splat(g2 + o), w0, c2);
+          c3 = madd(v128.load32_splat(g3 + o), w0, c3);
+          c4 = madd(v128.load32_splat(g4 + o), w0, c4);
+          c5 = madd(v128.load32_splat(g5 + o), w0, c5);
+          c6 = madd(v128.load32_splat(g6 + o), w0, c6);
+          c7 = madd(v128.load32_splat(g7 + o), w0, c7);
+        }
       }
     }
     storeTransposed(y, L, l, min(4, l1 - l), nc, c0, c1, c2, c3);
