@@ -41,10 +41,20 @@ export const MAX_THREADS = 256;
 const MAX_TASKS = 512;
 
 // Control block (i32 slots, at the shared core's heap base).
-const GEN = 0, PENDING = 1, NTASKS = 2, NRANKS = 3, ERROR = 4;
+const GEN = 0, DONE = 1, NTASKS = 2, NRANKS = 3, ERROR = 4, NEXT = 5;
 const READY = 16, AGEN = READY + MAX_THREADS, ARANK = AGEN + MAX_THREADS;
 const TASKS = ARANK + MAX_THREADS, TASK_INTS = 8;
-const CTRL_INTS = TASKS + MAX_TASKS * TASK_INTS;
+/** Per rank (0 = the caller): its work memory and scratch, which a task's −1 and −2 slots name. */
+const RWORK = TASKS + MAX_TASKS * TASK_INTS;
+const CTRL_INTS = RWORK + 2 * (MAX_THREADS + 1);
+/**
+ * Tasks are claimed, not assigned: NEXT holds the call's generation (its low 22 bits) above the
+ * index of the next unclaimed task (10 bits: MAX_TASKS ≤ 1023), and each thread, the caller
+ * included, takes the next one by compare-and-swap while the generation is its call's. A worker
+ * that wakes late (a vCPU that went idle can take milliseconds) finds the tasks taken, and the
+ * caller, which counts finished tasks (DONE) rather than threads, never waits for it.
+ */
+const TAG_SHIFT = 10, INDEX_MASK = (1 << TAG_SHIFT) - 1, TAG_MASK = (1 << 22) - 1;
 const CTRL_BYTES = Math.ceil(CTRL_INTS * 4 / 16) * 16;
 /**
  * How long (ms) a worker spins after its share of a call before it sleeps in Atomics.wait, and
@@ -96,16 +106,23 @@ function serve(d, post) {
     }
     idleSince = 0;
     served = a;
-    const rank = Atomics.load(c, ${ARANK} + me), n = c[${NTASKS}], R = c[${NRANKS}];
-    try {
-      for (let t = rank; t < n; t += R) {
-        const b = ${TASKS} + ${TASK_INTS} * t;
-        fns[c[b]](c[b + 1], c[b + 2], c[b + 3], c[b + 4], c[b + 5], c[b + 6], c[b + 7]);
+    const rank = Atomics.load(c, ${ARANK} + me), n = c[${NTASKS}];
+    const wk = c[${RWORK} + 2 * rank], sc = c[${RWORK} + 2 * rank + 1];
+    const tag = (a & ${TAG_MASK}) << ${TAG_SHIFT};
+    const arg = v => v === -1 ? wk : v === -2 ? sc : v;
+    for (;;) {
+      const v = Atomics.load(c, ${NEXT});
+      if ((v & ~${INDEX_MASK}) !== tag || (v & ${INDEX_MASK}) >= n) break;
+      if (Atomics.compareExchange(c, ${NEXT}, v, v + 1) !== v) continue;
+      const b = ${TASKS} + ${TASK_INTS} * (v & ${INDEX_MASK});
+      try {
+        fns[c[b]](arg(c[b + 1]), arg(c[b + 2]), arg(c[b + 3]), arg(c[b + 4]), arg(c[b + 5]),
+                  arg(c[b + 6]), arg(c[b + 7]));
+      } catch (err) {
+        Atomics.store(c, ${ERROR}, 1);
       }
-    } catch (err) {
-      Atomics.store(c, ${ERROR}, 1);
+      if (Atomics.add(c, ${DONE}, 1) === n - 1) Atomics.notify(c, ${DONE});
     }
-    if (Atomics.sub(c, ${PENDING}, 1) === 1) Atomics.notify(c, ${PENDING});
   }
 }
 if (typeof self === 'object' && typeof self.postMessage === 'function' &&
@@ -463,14 +480,17 @@ function readyWorkers(p: Pool, n: number): number[] {
 }
 
 /** Runs the task table (already written) on rank 0 (here) and the `workers`, and waits. */
-function runTasks(p: Pool, ntasks: number, workers: number[]): void {
+function runTasks(p: Pool, ntasks: number, workers: number[], rankMemory: number[][]): void {
   const c = new Int32Array(p.memory.buffer, p.ctrl, CTRL_INTS);
   const R = workers.length + 1;
   c[NTASKS] = ntasks;
   c[NRANKS] = R;
   c[ERROR] = 0;
-  Atomics.store(c, PENDING, R - 1);
+  rankMemory.forEach(([wk, sc], r) => c.set([wk, sc], RWORK + 2 * r));
+  Atomics.store(c, DONE, 0);
   const gen = ++p.gen;
+  const tag = (gen & TAG_MASK) << TAG_SHIFT;
+  Atomics.store(c, NEXT, tag);
   workers.forEach((w, i) => {
     c[ARANK + w] = i + 1;
     Atomics.store(c, AGEN + w, gen);
@@ -478,18 +498,25 @@ function runTasks(p: Pool, ntasks: number, workers: number[]): void {
   Atomics.store(c, GEN, gen);
   Atomics.notify(c, GEN);
   const fns = ENTRIES.map(n => p.core[n] as (...a: number[]) => void);
+  const [wk, sc] = rankMemory[0];
+  const arg = (v: number) => v === -1 ? wk : v === -2 ? sc : v;
   let error: unknown = null;
-  try {
-    for (let t = 0; t < ntasks; t += R) {
-      const b = TASKS + TASK_INTS * t;
-      fns[c[b]](c[b + 1], c[b + 2], c[b + 3], c[b + 4], c[b + 5], c[b + 6], c[b + 7]);
+  for (;;) {
+    const v = Atomics.load(c, NEXT);
+    if ((v & INDEX_MASK) >= ntasks) break;
+    if (Atomics.compareExchange(c, NEXT, v, v + 1) !== v) continue;
+    const b = TASKS + TASK_INTS * (v & INDEX_MASK);
+    try {
+      fns[c[b]](arg(c[b + 1]), arg(c[b + 2]), arg(c[b + 3]), arg(c[b + 4]), arg(c[b + 5]),
+                arg(c[b + 6]), arg(c[b + 7]));
+    } catch (e) {
+      error ??= e;
     }
-  } catch (e) {
-    error = e;
+    Atomics.add(c, DONE, 1);
   }
   const block = canBlock(), start = performance.now();
-  for (let v; (v = Atomics.load(c, PENDING)) !== 0;) {
-    if (block && performance.now() - start > SPIN_MS) Atomics.wait(c, PENDING, v);
+  for (let v; (v = Atomics.load(c, DONE)) !== ntasks;) {
+    if (block && performance.now() - start > SPIN_MS) Atomics.wait(c, DONE, v);
   }
   if (error != null) throw error;
   if (c[ERROR] !== 0) throw new Error('tfjs-convtranspose3d: a worker thread of the core failed');
@@ -777,9 +804,10 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
 
   const ctl = new Int32Array(p.memory.buffer, p.ctrl, CTRL_INTS);
   tasks.forEach((t, i) => {
-    const rank = i % R, o = TASKS + TASK_INTS * i;
+    const o = TASKS + TASK_INTS * i;
     const entry = entries[i];
-    const wk = work[rank], sc = scratch[rank];
+    // −1, −2: the work memory and scratch of the rank that claims the task (runTasks).
+    const wk = -1, sc = -2;
     if (kind === 'weightGrad') {
       const dw = t.partial === 0 ? py + 4 * t.y : partials[t.partial - 1];
       ctl.set([entry, pars[i], pa + 4 * t.x, pb + 4 * t.w, dw, wk, sc, 0], o);
@@ -789,7 +817,7 @@ function threaded(kind: Kind, a: Float32Array, b: Float32Array, bias: Float32Arr
                sc], o);
     }
   });
-  runTasks(p, tasks.length, workers);
+  runTasks(p, tasks.length, workers, work.map((wk, r) => [wk, scratch[r]]));
   threadedCalls++;
 
   const out = new Float32Array(p.memory.buffer);
