@@ -8,6 +8,7 @@ import {spawnSync} from 'node:child_process';
 import {readFileSync} from 'node:fs';
 import {buildGenerator, buildUNet} from '../demo/models.js';
 import {assignStateDict, loadSafetensors, loadStateDict, setCpuImplementation} from '../src/index.js';
+import {medianSync} from './shapes.js';
 import {PYTHON, torchEnv} from './torch_env.js';
 
 const read = (f: string) => new Uint8Array(readFileSync(`demo/assets/${f}`));
@@ -18,20 +19,9 @@ const MODELS = [
    io: 'generator_io.safetensors', options: {prefix: 'model_state_dict.'}, torch: 'generator'},
 ] as const;
 
-function median(fn: () => void, reps = 21): number {
-  // JIT, first-touch of the weights and the heap's steady state: after 10 runs the U-Net still
-  // ran ≈ 1.5× slower than after 50.
-  for (let i = 0; i < 50; i++) fn();
-
-  const ts: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    ts.push(performance.now() - t0);
-  }
-  ts.sort((a, b) => a - b);
-  return ts[ts.length >> 1];
-}
+// 50 warm-ups: JIT, first-touch of the weights and the heap's steady state (after 10 runs the
+// U-Net still ran ≈ 1.5× slower than after 50).
+const median = (fn: () => void) => medianSync(fn, 21, 50);
 
 async function main() {
   await tf.setBackend('cpu');

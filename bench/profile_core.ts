@@ -5,25 +5,10 @@
  */
 import {computeConv3d, computeConvTranspose3d, computeWeightGrad} from '../kernels/cpu/dispatch.js';
 import {convTranspose3dInfo} from '../src/geometry.js';
-import {flops, SHAPES, weightShape} from './shapes.js';
+import {flops, medianSync, randomFloats, SHAPES, weightShape} from './shapes.js';
 
-function rand(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
-  return a;
-}
-
-function median(fn: () => unknown, reps = 15): number {
-  fn(); fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[reps >> 1];
-}
+const rand = randomFloats;
+const median = (fn: () => unknown) => medianSync(fn, 15, 2);
 
 const only = process.argv.slice(2);
 for (const s of SHAPES.filter(k => !only.length || only.includes(k.name))) {

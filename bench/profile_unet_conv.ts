@@ -7,6 +7,7 @@
 import {computeConv3d} from '../kernels/cpu/dispatch.js';
 import {getNumThreads, setNumThreads} from '../kernels/simd/threads.js';
 import {conv3dInfo, macCount} from '../src/geometry.js';
+import {medianSync, randomFloats} from './shapes.js';
 
 /** [Cin, Cout, D, H, W, k] of each conv3d call of the forward, in order. */
 export const UNET_CONVS: Array<[number, number, number, number, number, number]> = [
@@ -15,23 +16,8 @@ export const UNET_CONVS: Array<[number, number, number, number, number, number]>
   [16, 8, 15, 14, 13, 3], [8, 8, 15, 14, 13, 3], [8, 2, 15, 14, 13, 1],
 ];
 
-function rand(n: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
-  return a;
-}
-
-function median(fn: () => unknown, reps = 201): number {
-  for (let i = 0; i < 50; i++) fn();
-  const t: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    fn();
-    t.push(performance.now() - t0);
-  }
-  t.sort((a, b) => a - b);
-  return t[reps >> 1];
-}
+const rand = randomFloats;
+const median = (fn: () => unknown) => medianSync(fn, 201, 50);
 
 const threadsDefault = getNumThreads();
 const rows: string[] = [];

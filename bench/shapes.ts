@@ -37,7 +37,26 @@ export function flops(s: BenchShape): number {
   return 2 * n * cin * (s.outChannels / g) * s.kernel ** 3 * d * h * w;
 }
 
-/** Median wall time (ms) of `fn` over `reps` runs after `warmup` runs, bounded by ~budgetMs. */
+/** n uniform floats in [−1, 1) (Math.random: inputs whose values do not matter). */
+export function randomFloats(n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = Math.random() * 2 - 1;
+  return a;
+}
+
+/** Median wall time (ms) of a synchronous `fn` over `reps` runs after `warmup` runs. */
+export function medianSync(fn: () => unknown, reps: number, warmup: number): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const t: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    fn();
+    t.push(performance.now() - t0);
+  }
+  t.sort((a, b) => a - b);
+  return t[reps >> 1];
+}
+
 /**
  * Median ms of each of `fns`, their calls interleaved (a, b, a, b, …) so that the machine's load
  * changes hit all of them alike: for ratios between them (forward+backward / forward).
@@ -60,6 +79,7 @@ export async function timeInterleaved(
   return times.map(t => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
+/** Median wall time (ms) of `fn` over `reps` runs after `warmup` runs, bounded by ~budgetMs. */
 export async function timeMedian(
     fn: () => unknown|Promise<unknown>, opts: {warmup?: number, reps?: number, budgetMs?: number} = {}):
     Promise<number> {
