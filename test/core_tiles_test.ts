@@ -14,17 +14,9 @@ import {conv3dForward, convTranspose3dForward, convTranspose3dWeightGrad} from '
 import {CORE_RELAXED_WASM_BASE64} from '../kernels/simd/core_relaxed_wasm.js';
 import {CORE_WASM_BASE64} from '../kernels/simd/core_wasm.js';
 import {base64Bytes, type CoreExports, setDirectConv3d, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad} from '../kernels/simd/simd_core.js';
-import {expectClose} from './util.js';
+import {expectClose, seededFloats} from './util.js';
 
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
+const rand = seededFloats;
 
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
 const relaxedValid = WebAssembly.validate(base64Bytes(CORE_RELAXED_WASM_BASE64));

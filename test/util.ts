@@ -6,6 +6,17 @@ import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, setMinFlopsPerThreadForTests,
 
 export interface FixtureArray {shape: number[]; data: number[]}
 
+/** n floats in [−1, 1) from a fixed LCG: the same inputs on every run and engine. */
+export function seededFloats(n: number, seed: number): Float32Array {
+  const a = new Float32Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    a[i] = (s / 2 ** 32) * 2 - 1;
+  }
+  return a;
+}
+
 export function fromFixture(a: FixtureArray): tf.Tensor {
   return tf.tensor(a.data, a.shape, 'float32');
 }

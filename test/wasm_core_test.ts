@@ -9,7 +9,7 @@ import {computeConv3d} from '../kernels/cpu/dispatch.js';
 import {conv3dDirectFits, setDirectConv3d, setImplicitPaths, wasmConv3dForward, wasmConvTranspose3dForward, wasmConvTranspose3dWeightGrad, wasmCore, writeParams} from '../kernels/simd/simd_core.js';
 import {DEFAULT_MIN_FLOPS_PER_THREAD, loadThreads, setMinFlopsPerThreadForTests, setNumThreads, threadedCallsForTests} from '../kernels/simd/threads.js';
 import {conv3dDirectCases} from './fixtures/fixtures.js';
-import {expectClose, expectNoLeak} from './util.js';
+import {expectClose, expectNoLeak, seededFloats} from './util.js';
 
 describe('WebAssembly SIMD core: switching', () => {
   afterEach(() => setCpuImplementation('auto'));
@@ -91,15 +91,7 @@ const cases: Array<{name: string, x: number[], w: number[], opts: ConvTranspose3
    x: [1, 2, 2, 3, 11], w: [2, 1, 1, 2, 4], opts: {stride: 2, dilation: [1, 1, 3], padding: [0, 1, 2], groups: 2}},
 ];
 
-function rand(n: number, seed: number): Float32Array {
-  const a = new Float32Array(n);
-  let s = seed;
-  for (let i = 0; i < n; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    a[i] = (s / 2 ** 32) * 2 - 1;
-  }
-  return a;
-}
+const rand = seededFloats;
 
 type Shape5 = [number, number, number, number, number];
 const numel = (s: number[]) => s.reduce((a, b) => a * b, 1);
