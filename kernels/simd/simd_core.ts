@@ -199,6 +199,20 @@ function cannotRunRelaxed(fn: string, why: string): Error {
       why}; use 'auto' or 'plain'`);
 }
 
+/** A compiled relaxed build, kept if its self-check passes, else dropped with the reason. */
+function checkedRelaxed(c: CoreExports): [CoreExports|null, CoreBuild, string|null] {
+  return selfCheck(c) ? [c, 'relaxed', null] : [null, 'plain', SELF_CHECK_FAILED];
+}
+
+/** Makes `c` (build `build`, loaded for setting `s`; `why`: why not relaxed) the running core. */
+function install(c: CoreExports, build: CoreBuild, s: CoreBuildSetting, why: string|null): void {
+  core = c;
+  coreBuild = build;
+  loadedFor = s;
+  relaxedOffReason = why;
+  offReason = null;
+}
+
 /**
  * Loads the build for `s` synchronously (Node), replacing the core only once the new one works;
  * throws where 'relaxed' cannot run (the core is then left as it was) or a compile fails.
@@ -209,14 +223,8 @@ function loadSync(fn: string, s: CoreBuildSetting): void {
     why = relaxedRefused();
     if (why == null) {
       try {
-        c = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes('relaxed')), imports)
-            .exports as unknown as CoreExports;
-        if (selfCheck(c)) {
-          build = 'relaxed';
-        } else {
-          c = null;
-          why = SELF_CHECK_FAILED;
-        }
+        c = instantiateSync('relaxed');
+        [c, build, why] = checkedRelaxed(c);
       } catch (e) {
         c = null;
         why = relaxedFailed(e);
@@ -224,14 +232,14 @@ function loadSync(fn: string, s: CoreBuildSetting): void {
     }
     if (c == null && s === 'relaxed') throw cannotRunRelaxed(fn, why!);
   }
-  c ??= new WebAssembly.Instance(new WebAssembly.Module(moduleBytes('plain')), imports)
-      .exports as unknown as CoreExports;
-  core = c;
-  coreBuild = build;
-  loadedFor = s;
-  relaxedOffReason = why;
-  offReason = null;
+  c ??= instantiateSync('plain');
+  install(c, build, s, why);
   loading = null;
+}
+
+function instantiateSync(build: CoreBuild): CoreExports {
+  return new WebAssembly.Instance(new WebAssembly.Module(moduleBytes(build)), imports)
+      .exports as unknown as CoreExports;
 }
 
 async function instantiateAsync(build: CoreBuild): Promise<CoreExports> {
@@ -325,13 +333,7 @@ async function loadAsync(s: CoreBuildSetting): Promise<boolean> {
     why = relaxedRefused();
     if (why == null) {
       try {
-        c = await instantiateAsync('relaxed');
-        if (selfCheck(c)) {
-          build = 'relaxed';
-        } else {
-          c = null;
-          why = SELF_CHECK_FAILED;
-        }
+        [c, build, why] = checkedRelaxed(await instantiateAsync('relaxed'));
       } catch (e) {
         why = relaxedFailed(e);
       }
@@ -352,11 +354,7 @@ async function loadAsync(s: CoreBuildSetting): Promise<boolean> {
     core = null;
     return off(failed!);
   }
-  core = c;
-  coreBuild = build;
-  loadedFor = s;
-  relaxedOffReason = why;
-  offReason = null;
+  install(c, build, s, why);
   return true;
 }
 
