@@ -184,6 +184,14 @@ export function wasmSeparableMax(m: PoolExports, x: Float32Array, planes: number
 /** One axis' interpolation table (src/interpolate.ts AxisTable). */
 export interface InterpAxis {i0: Int32Array; i1: Int32Array; w0: Float32Array; w1: Float32Array}
 
+/** An axis' i0, i1, w0, w1 written into the module's memory at the four addresses `at`. */
+function writeTable(buf: ArrayBufferLike, at: number[], t: InterpAxis): void {
+  new Int32Array(buf, at[0], t.i0.length).set(t.i0);
+  new Int32Array(buf, at[1], t.i1.length).set(t.i1);
+  new Float32Array(buf, at[2], t.w0.length).set(t.w0);
+  new Float32Array(buf, at[3], t.w1.length).set(t.w1);
+}
+
 /**
  * Interpolation (kernels/cpu/interpolate.ts: nearest, or linear with PyTorch's nesting) as one
  * pass per axis, W then H then D, each rounding to float32 as the JS passes store; an axis
@@ -216,12 +224,7 @@ export function wasmInterpolate(m: PoolExports, linear: boolean, x: Float32Array
   const have = m.memory.buffer.byteLength;
   if (end > have) m.memory.grow(Math.ceil((end - have) / 65536));  // RangeError if it cannot
   const buf = m.memory.buffer;
-  tables.forEach((t, a) => {
-    new Int32Array(buf, tableAt[a][0], t.i0.length).set(t.i0);
-    new Int32Array(buf, tableAt[a][1], t.i1.length).set(t.i1);
-    new Float32Array(buf, tableAt[a][2], t.w0.length).set(t.w0);
-    new Float32Array(buf, tableAt[a][3], t.w1.length).set(t.w1);
-  });
+  tables.forEach((t, a) => writeTable(buf, tableAt[a], t));
   const heapX = new Float32Array(buf, xAt, P * inVol);
   const [td, th, tw] = tableAt;
   for (let pl = 0; pl < planes; pl += P) {
@@ -286,14 +289,8 @@ function sliceWiseInterpolate(m: PoolExports, linear: boolean, x: Float32Array, 
   const have = m.memory.buffer.byteLength;
   if (at > have) m.memory.grow(Math.ceil((at - have) / 65536));  // RangeError if it cannot
   const buf = m.memory.buffer;
-  const fill = (where: number[], t: InterpAxis) => {
-    new Int32Array(buf, where[0], t.i0.length).set(t.i0);
-    new Int32Array(buf, where[1], t.i1.length).set(t.i1);
-    new Float32Array(buf, where[2], t.w0.length).set(t.w0);
-    new Float32Array(buf, where[3], t.w1.length).set(t.w1);
-  };
-  fill(twAt, tw);
-  fill(thAt, th);
+  writeTable(buf, twAt, tw);
+  writeTable(buf, thAt, th);
   const heapX = new Float32Array(buf, xAt, inSlice);
   const oneI0 = new Int32Array(buf, oneAt[0], 1), oneI1 = new Int32Array(buf, oneAt[1], 1);
   const oneW0 = new Float32Array(buf, oneAt[2], 1), oneW1 = new Float32Array(buf, oneAt[3], 1);
