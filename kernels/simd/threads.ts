@@ -41,7 +41,7 @@ export const MAX_THREADS = 256;
 const MAX_TASKS = 512;
 
 // Control block (i32 slots, at the shared core's heap base).
-const GEN = 0, DONE = 1, NTASKS = 2, NRANKS = 3, ERROR = 4, NEXT = 5;
+const GEN = 0, DONE = 1, NTASKS = 2, ERROR = 4, NEXT = 5;
 const READY = 16, AGEN = READY + MAX_THREADS, ARANK = AGEN + MAX_THREADS;
 const TASKS = ARANK + MAX_THREADS, TASK_INTS = 8;
 /** Per rank (0 = the caller): its work memory and scratch, which a task's −1 and −2 slots name. */
@@ -482,9 +482,7 @@ function readyWorkers(p: Pool, n: number): number[] {
 /** Runs the task table (already written) on rank 0 (here) and the `workers`, and waits. */
 function runTasks(p: Pool, ntasks: number, workers: number[], rankMemory: number[][]): void {
   const c = new Int32Array(p.memory.buffer, p.ctrl, CTRL_INTS);
-  const R = workers.length + 1;
   c[NTASKS] = ntasks;
-  c[NRANKS] = R;
   c[ERROR] = 0;
   rankMemory.forEach(([wk, sc], r) => c.set([wk, sc], RWORK + 2 * r));
   Atomics.store(c, DONE, 0);
